@@ -1,0 +1,94 @@
+// swift-tools-version:6.0
+// l3das-swift: the toolkit and scorer for the L3DAS 3D-audio challenges.
+//
+// Layering (dependencies point downwards only; see docs/architecture.md):
+//   layer 5  L3DASCLI (`l3das`), Benchmarks (`l3das-bench`)
+//   layer 3  Synthesis → Datasets, DSP, AudioIO, TensorModule
+//   layer 2  DSP → TensorModule, CFFTW        Datasets → AudioIO, COpenSSL
+//   layer 1  TensorModule → COpenBLAS         AudioIO → CSndFile, L3DASCore
+//   layer 0  L3DASCore (atomic files, progress; Foundation only)
+//   layer 0  CSndFile  CFFTW  COpenBLAS  COpenSSL   (system-library bridges)
+// Each C bridge is imported (with `internal import`) by exactly one Swift module.
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+  .enableUpcomingFeature("InternalImportsByDefault"),
+  .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+  name: "l3das-swift",
+  platforms: [.macOS(.v13)],
+  products: [
+    .executable(name: "l3das", targets: ["L3DASCLI"]),
+    .executable(name: "l3das-bench", targets: ["Benchmarks"]),
+    .library(name: "L3DASCore", targets: ["L3DASCore"]),
+    .library(name: "AudioIO", targets: ["AudioIO"]),
+    .library(name: "TensorModule", targets: ["TensorModule"]),
+    .library(name: "DSP", targets: ["DSP"]),
+    .library(name: "Datasets", targets: ["Datasets"]),
+    .library(name: "Synthesis", targets: ["Synthesis"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+  ],
+  targets: [
+    // MARK: C bridges (system libraries from Debian, found through pkg-config)
+    .systemLibrary(
+      name: "CSndFile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
+    .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
+    .systemLibrary(
+      name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+    .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+
+    // MARK: Public API
+    .target(name: "L3DASCore", swiftSettings: swiftSettings),
+    .target(name: "TensorModule", dependencies: ["COpenBLAS"], swiftSettings: swiftSettings),
+    .target(name: "AudioIO", dependencies: ["CSndFile", "L3DASCore"], swiftSettings: swiftSettings),
+    .target(name: "DSP", dependencies: ["TensorModule", "CFFTW"], swiftSettings: swiftSettings),
+    .target(name: "Datasets", dependencies: ["AudioIO", "COpenSSL"], swiftSettings: swiftSettings),
+    .target(
+      name: "Synthesis", dependencies: ["Datasets", "DSP", "AudioIO", "TensorModule"],
+      swiftSettings: swiftSettings),
+
+    // MARK: CLI and benchmarks
+    .executableTarget(
+      name: "L3DASCLI",
+      dependencies: [
+        "Synthesis", "Datasets", "AudioIO",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      swiftSettings: swiftSettings),
+    .executableTarget(
+      name: "Benchmarks",
+      dependencies: [
+        "AudioIO", "DSP", "Synthesis",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      swiftSettings: swiftSettings),
+
+    // MARK: Implementation details (test support)
+    .target(
+      name: "_TestSupport", dependencies: ["AudioIO", "TensorModule"],
+      swiftSettings: swiftSettings),
+
+    // MARK: Tests
+    .testTarget(
+      name: "TensorModuleTests", dependencies: ["TensorModule"], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "AudioIOTests", dependencies: ["AudioIO", "_TestSupport"],
+      swiftSettings: swiftSettings),
+    .testTarget(
+      name: "DSPTests", dependencies: ["DSP", "_TestSupport"], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "DatasetsTests", dependencies: ["Datasets", "_TestSupport"],
+      swiftSettings: swiftSettings),
+    .testTarget(
+      name: "SynthesisTests", dependencies: ["Synthesis", "Datasets", "DSP", "_TestSupport"],
+      swiftSettings: swiftSettings),
+    .testTarget(
+      name: "L3DASCLITests", dependencies: ["L3DASCLI", "_TestSupport"],
+      swiftSettings: swiftSettings),
+  ],
+  swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,164 @@
+internal import CSndFile
+public import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// An open sound file that reads any range of frames into planar `Float` buffers without
+/// loading the rest of the file.
+///
+/// The reader owns the libsndfile handle and closes it when released. It is not thread-safe;
+/// use one reader per thread.
+///
+/// ```swift
+/// let reader = try AudioFileReader(url)
+/// let secondTwo = try reader.read(frames: 32_000..<64_000)   // 1 s at 32 kHz
+/// ```
+public final class AudioFileReader {
+  /// The file being read.
+  public let url: URL
+  /// The file's header information.
+  public let info: AudioFileInfo
+
+  private let handle: OpaquePointer
+  /// Interleaved scratch space for one chunk, reused across reads.
+  private let scratch: UnsafeMutablePointer<Float>
+  private static let chunkFrameCount = 16_384
+
+  /// Opens `url` for reading.
+  ///
+  /// - Throws: `AudioIOError` with code `.fileNotFound`, `.unreadableFormat` (not audio, or a
+  ///   header libsndfile rejects) or `.truncated` (a WAV whose data chunk is shorter than its
+  ///   header declares).
+  public init(_ url: URL) throws {
+    let path = url.path
+    var status = stat()
+    guard stat(path, &status) == 0 else {
+      throw AudioIOError(.fileNotFound, "no such file", path: path)
+    }
+    guard (status.st_mode & S_IFMT) == S_IFREG else {
+      throw AudioIOError(.unreadableFormat, "not a regular file", path: path)
+    }
+    var sfInfo = SF_INFO()
+    guard let handle = sf_open(path, Int32(SFM_READ), &sfInfo) else {
+      let reason = String(cString: sf_strerror(nil))
+      throw AudioIOError(.unreadableFormat, "cannot be read as audio: \(reason)", path: path)
+    }
+    guard sfInfo.channels >= 1, sfInfo.samplerate >= 1, sfInfo.frames >= 0 else {
+      sf_close(handle)
+      throw AudioIOError(
+        .unreadableFormat,
+        "header declares \(sfInfo.channels) channels at \(sfInfo.samplerate) Hz", path: path)
+    }
+    if (Int(sfInfo.format) & Int(SF_FORMAT_TYPEMASK)) == Int(SF_FORMAT_WAV) {
+      do {
+        try RIFFInspector.checkDataChunkIsComplete(path: path, fileSize: Int(status.st_size))
+      } catch {
+        sf_close(handle)
+        throw error
+      }
+    }
+    self.url = url
+    self.handle = handle
+    self.info = AudioFileInfo(
+      sampleRate: Int(sfInfo.samplerate), channelCount: Int(sfInfo.channels),
+      frameCount: Int(sfInfo.frames), sampleFormat: Self.sampleFormat(sfInfo.format))
+    self.scratch = .allocate(capacity: Self.chunkFrameCount * Int(sfInfo.channels))
+  }
+
+  deinit {
+    sf_close(handle)
+    scratch.deallocate()
+  }
+
+  /// Reads the whole file.
+  public func readAll() throws -> AudioBuffer {
+    try read(frames: 0..<info.frameCount)
+  }
+
+  /// Reads the frames in `range` into a new planar buffer.
+  ///
+  /// - Parameter range: frame indices, within `0...info.frameCount`.
+  /// - Returns: a buffer of `info.channelCount` channels and `range.count` frames.
+  /// - Throws: `AudioIOError` `.invalidRange` for a range outside the file, `.truncated` if
+  ///   the file ends early.
+  /// - Complexity: O(range.count · channelCount); memory O(range.count · channelCount).
+  public func read(frames range: Range<Int>) throws -> AudioBuffer {
+    var buffer = AudioBuffer(
+      channelCount: info.channelCount, frameCount: range.count, sampleRate: info.sampleRate)
+    try buffer.samples.withUnsafeMutableBufferPointer { destination in
+      try read(frames: range, intoPlanar: destination)
+    }
+    return buffer
+  }
+
+  /// Reads the frames in `range` into caller-owned planar storage of
+  /// `range.count * info.channelCount` values (channel `c` starts at `c * range.count`).
+  /// Use it to stream a long file through one reused buffer.
+  public func read(frames range: Range<Int>, intoPlanar destination: UnsafeMutableBufferPointer<Float>)
+    throws
+  {
+    let channels = info.channelCount
+    guard range.lowerBound >= 0, range.upperBound <= info.frameCount else {
+      throw AudioIOError(
+        .invalidRange,
+        "frames \(range.lowerBound)..<\(range.upperBound) requested, file has \(info.frameCount)",
+        path: url.path)
+    }
+    precondition(
+      destination.count >= range.count * channels,
+      "destination holds \(destination.count) values, needs \(range.count * channels)")
+    guard !range.isEmpty, let out = destination.baseAddress else { return }
+    guard sf_seek(handle, sf_count_t(range.lowerBound), SEEK_SET) == sf_count_t(range.lowerBound)
+    else {
+      throw AudioIOError(
+        .truncated, "cannot seek to frame \(range.lowerBound): the file ends early",
+        path: url.path)
+    }
+    let total = range.count
+    var done = 0
+    while done < total {
+      let want = min(Self.chunkFrameCount, total - done)
+      let got = Int(sf_readf_float(handle, scratch, sf_count_t(want)))
+      guard got == want else {
+        throw AudioIOError(
+          .truncated,
+          "file ends at frame \(range.lowerBound + done + max(got, 0)) but its header declares \(info.frameCount) frames",
+          path: url.path)
+      }
+      Self.deinterleave(
+        scratch, frames: got, channels: channels, into: out + done, channelStride: total)
+      done += got
+    }
+  }
+
+  @inline(__always)
+  private static func deinterleave(
+    _ source: UnsafePointer<Float>, frames: Int, channels: Int,
+    into destination: UnsafeMutablePointer<Float>, channelStride: Int
+  ) {
+    if channels == 1 {
+      destination.update(from: source, count: frames)
+      return
+    }
+    for c in 0..<channels {
+      let dst = destination + c * channelStride
+      var src = source + c
+      for i in 0..<frames {
+        dst[i] = src.pointee
+        src += channels
+      }
+    }
+  }
+
+  private static func sampleFormat(_ format: Int32) -> AudioSampleFormat? {
+    switch Int(format) & Int(SF_FORMAT_SUBMASK) {
+    case Int(SF_FORMAT_PCM_16): .pcm16
+    case Int(SF_FORMAT_PCM_24): .pcm24
+    case Int(SF_FORMAT_PCM_32): .pcm32
+    case Int(SF_FORMAT_FLOAT): .float32
+    default: nil
+    }
+  }
+}

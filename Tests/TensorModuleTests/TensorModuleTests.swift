@@ -1,0 +1,80 @@
+import Testing
+import TensorModule
+
+@Suite("Seeded randomness")
+struct RandomTests {
+  @Test("the same seed gives the same sequence; different seeds differ")
+  func determinism() {
+    var a = SplitMix64(seed: 7)
+    var b = SplitMix64(seed: 7)
+    var c = SplitMix64(seed: 8)
+    let sa = (0..<100).map { _ in a.next() }
+    #expect(sa == (0..<100).map { _ in b.next() })
+    #expect(sa != (0..<100).map { _ in c.next() })
+  }
+
+  @Test("SplitMix64 matches the reference sequence for seed 0")
+  func referenceValues() {
+    // First outputs of the reference C implementation (Vigna, splitmix64.c) for state 0.
+    var rng = SplitMix64(seed: 0)
+    #expect(rng.next() == 0xE220_A839_7B1D_CDAF)
+    #expect(rng.next() == 0x6E78_9E6A_A1B9_65F4)
+  }
+
+  @Test("forked streams are reproducible and independent of the parent's later use")
+  func fork() {
+    let parent = SplitMix64(seed: 1)
+    var f1 = parent.fork(stream: 3)
+    var f2 = parent.fork(stream: 3)
+    var f3 = parent.fork(stream: 4)
+    let x = f1.next()
+    #expect(x == f2.next())
+    #expect(x != f3.next())
+  }
+
+  @Test("Gaussian samples have mean ≈ 0 and variance ≈ 1")
+  func gaussian() {
+    var rng = SplitMix64(seed: 11)
+    let n = 200_000
+    let x = [Float].gaussianNoise(count: n, using: &rng)
+    let mean = x.reduce(0, +) / Float(n)
+    let variance = x.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Float(n)
+    // Standard error of the mean is 1/sqrt(n) ≈ 0.0022; allow 5 σ.
+    #expect(abs(mean) < 0.011)
+    #expect(abs(variance - 1) < 0.02)
+  }
+}
+
+@Suite("BLAS")
+struct BLASTests {
+  @Test("gemm equals a naive product for every transposition", arguments: [(1, 1, 1), (3, 5, 7), (17, 4, 9)])
+  func gemm(sizes: (Int, Int, Int)) {
+    let (m, n, k) = sizes
+    var rng = SplitMix64(seed: UInt64(m * 100 + n * 10 + k))
+    let a = (0..<(m * k)).map { _ in Float.random(in: -1..<1, using: &rng) }
+    let b = (0..<(k * n)).map { _ in Float.random(in: -1..<1, using: &rng) }
+    var expected = [Float](repeating: 0, count: m * n)
+    for i in 0..<m { for j in 0..<n { for p in 0..<k { expected[i * n + j] += a[i * k + p] * b[p * n + j] } } }
+    let c = BLAS.matmul(a, b, m: m, n: n, k: k)
+    // Summation order differs from the naive loop: allow k·ulp-scale error.
+    #expect(zip(c, expected).allSatisfy { abs($0 - $1) < 1e-5 * Float(k) })
+    // Transposed storage of both operands gives the same product.
+    let at = (0..<(k * m)).map { idx in a[(idx % m) * k + idx / m] }
+    let bt = (0..<(n * k)).map { idx in b[(idx % k) * n + idx / k] }
+    var c2 = [Float](repeating: 1, count: m * n)
+    at.withUnsafeBufferPointer { pa in
+      bt.withUnsafeBufferPointer { pb in
+        c2.withUnsafeMutableBufferPointer { pc in
+          BLAS.gemm(.transposed, pa, .transposed, pb, into: pc, m: m, n: n, k: k, alpha: 2, beta: -1)
+        }
+      }
+    }
+    #expect(zip(c2, expected).allSatisfy { abs($0 - (2 * $1 - 1)) < 2e-5 * Float(k) })
+  }
+
+  @Test("the OpenBLAS configuration and thread count are reported")
+  func configuration() {
+    #expect(BLAS.configuration.contains("OpenBLAS"))
+    #expect(BLAS.threadCount >= 1)
+  }
+}
