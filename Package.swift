@@ -46,7 +46,9 @@ let package = Package(
     .target(name: "TensorModule", dependencies: ["COpenBLAS"], swiftSettings: swiftSettings),
     .target(name: "AudioIO", dependencies: ["CSndFile", "L3DASCore"], swiftSettings: swiftSettings),
     .target(name: "DSP", dependencies: ["TensorModule", "CFFTW"], swiftSettings: swiftSettings),
-    .target(name: "Datasets", dependencies: ["AudioIO", "COpenSSL"], swiftSettings: swiftSettings),
+    .target(
+      name: "Datasets", dependencies: ["AudioIO", "COpenSSL", "L3DASCore"],
+      swiftSettings: swiftSettings),
     .target(
       name: "Synthesis", dependencies: ["Datasets", "DSP", "AudioIO", "TensorModule"],
       swiftSettings: swiftSettings),
@@ -84,7 +86,7 @@ let package = Package(
       name: "DatasetsTests", dependencies: ["Datasets", "_TestSupport"],
       swiftSettings: swiftSettings),
     .testTarget(
-      name: "SynthesisTests", dependencies: ["Synthesis", "Datasets", "DSP", "_TestSupport"],
+      name: "SynthesisTests", dependencies: ["Synthesis", "Datasets", "DSP", "AudioIO", "_TestSupport"],
       swiftSettings: swiftSettings),
     .testTarget(
       name: "L3DASCLITests", dependencies: ["L3DASCLI", "_TestSupport"],

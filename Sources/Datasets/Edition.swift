@@ -55,10 +55,15 @@ public enum Task: Int, CaseIterable, Sendable, Codable {
 
 /// A dataset split. Task 1 has train100, train360, dev, test; Task 2 has train, dev, test.
 public enum Split: String, CaseIterable, Sendable, Codable {
+  /// Task 1 training set with 100 hours of LibriSpeech speech.
   case train100
+  /// Task 1 training set with 360 hours of LibriSpeech speech.
   case train360
+  /// Task 2 training set.
   case train
+  /// Development (validation) set.
   case dev
+  /// Evaluation set.
   case test
 
   /// The split's folder name for `task` in `edition`, e.g. `L3DAS22_Task1_train100`.

@@ -11,7 +11,9 @@ public struct SoundEvent: Sendable, Equatable, Codable {
   public var position: SIMD3<Double>
 
   /// Creates an event.
-  public init(startSeconds: Double, endSeconds: Double, soundClass: SoundClass, position: SIMD3<Double>) {
+  public init(
+    startSeconds: Double, endSeconds: Double, soundClass: SoundClass, position: SIMD3<Double>
+  ) {
     self.startSeconds = startSeconds
     self.endSeconds = endSeconds
     self.soundClass = soundClass

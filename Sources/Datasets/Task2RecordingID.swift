@@ -49,6 +49,7 @@ public struct Task2RecordingID: Hashable, Comparable, Sendable, Codable, CustomS
   /// The label file name, `label_split<X>_ov<K>_<Y>.csv`.
   public var labelFileName: String { "label_\(description).csv" }
 
+  /// Orders by split number, then overlap, then index.
   public static func < (lhs: Self, rhs: Self) -> Bool {
     (lhs.splitNumber, lhs.overlap, lhs.index) < (rhs.splitNumber, rhs.overlap, rhs.index)
   }
