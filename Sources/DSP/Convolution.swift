@@ -69,3 +69,41 @@ public final class Convolver {
     return output
   }
 }
+
+extension Convolver {
+  /// The full linear convolutions of one signal with each of several filters, sharing the
+  /// signal's spectrum (one forward FFT for the signal, one per filter, one inverse per
+  /// filter). Use it to render one source through several impulse responses (e.g. the
+  /// four Ambisonics channels of a reverberation tail).
+  ///
+  /// - Returns: one array per filter, `signal.count + filter.count − 1` samples each.
+  /// - Throws: `DSPError.invalidSize` if a filter is empty.
+  public static func convolve(_ signal: [Float], withEach filters: [[Float]]) throws -> [[Float]] {
+    guard !signal.isEmpty else { return filters.map { _ in [] } }
+    guard let longest = filters.map(\.count).max() else { return [] }
+    guard filters.allSatisfy({ !$0.isEmpty }) else {
+      throw DSPError(.invalidSize, "a convolution filter is empty")
+    }
+    var size = 256
+    while size < signal.count + longest - 1 { size <<= 1 }
+    let plan = try FFTPlan(size: size)
+    let signalSpectrum = plan.forward(signal)
+    let scale = 1 / Float(size)
+    return filters.map { filter in
+      var spectrum = plan.forward(filter)
+      spectrum.withUnsafeMutableBufferPointer { s in
+        signalSpectrum.withUnsafeBufferPointer { x in
+          var k = 0
+          while k < s.count {
+            let re = s[k] * x[k] - s[k + 1] * x[k + 1]
+            let im = s[k] * x[k + 1] + s[k + 1] * x[k]
+            s[k] = re * scale
+            s[k + 1] = im * scale
+            k += 2
+          }
+        }
+      }
+      return Array(plan.inverse(spectrum).prefix(signal.count + filter.count - 1))
+    }
+  }
+}
