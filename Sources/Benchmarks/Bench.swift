@@ -1,0 +1,92 @@
+import ArgumentParser
+import AudioIO
+import Foundation
+import Synthesis
+
+/// `l3das-bench`: throughput benchmarks, run in release mode:
+/// `swift run -c release l3das-bench [--json] [--keep-files DIR]`.
+/// `Tools/bench/compare.sh` runs the Python reference tools on the same files and prints ratios.
+@main
+struct Bench: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "l3das-bench",
+    abstract: "Measure l3das-swift throughput (use a release build).")
+
+  @Option(help: "Timed repetitions per case (the median is reported).")
+  var repetitions = 25
+
+  @Option(help: "Keep the benchmark WAV files in this folder (for the Python side-by-side script).")
+  var keepFiles: String?
+
+  @Flag(help: "Print results as JSON.")
+  var json = false
+
+  struct Result: Codable {
+    var name: String
+    var medianSeconds: Double
+    var bytesPerSecond: Double?
+    var detail: String
+  }
+
+  func run() throws {
+    let folder: URL
+    if let keepFiles {
+      folder = URL(fileURLWithPath: keepFiles, isDirectory: true)
+    } else {
+      folder = FileManager.default.temporaryDirectory.appendingPathComponent("l3das-bench-\(getpid())")
+    }
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { if keepFiles == nil { try? FileManager.default.removeItem(at: folder) } }
+
+    var results: [Result] = []
+    // The Task 2 file shape: 30 s, 4 channels, 32 kHz.
+    let frames = 30 * 32_000
+    var audio = AudioBuffer(channelCount: 4, frameCount: frames, sampleRate: 32_000)
+    var state: UInt32 = 1
+    for i in audio.samples.indices {
+      state = state &* 1_664_525 &+ 1_013_904_223
+      audio.samples[i] = Float(Int32(bitPattern: state)) / 4_294_967_296
+    }
+    let planarBytes = Double(frames * 4 * MemoryLayout<Float>.size)
+    for format in [AudioSampleFormat.float32, .pcm16] {
+      let url = folder.appendingPathComponent("bench_30s_4ch_32k_\(format.rawValue).wav")
+      let write = try Self.median(repetitions: max(3, repetitions / 5)) {
+        try AudioFile.write(audio, to: url, format: format)
+      }
+      results.append(Result(name: "write 30 s × 4 ch × 32 kHz \(format.rawValue)", medianSeconds: write, bytesPerSecond: planarBytes / write, detail: "atomic (temp + rename)"))
+      _ = try AudioFile.read(url)  // warm the page cache
+      let read = try Self.median(repetitions: repetitions) { _ = try AudioFile.read(url) }
+      results.append(Result(name: "read 30 s × 4 ch × 32 kHz \(format.rawValue) → planar Float", medianSeconds: read, bytesPerSecond: planarBytes / read, detail: "warm page cache; bytes = planar Float output"))
+    }
+    let scene = try Self.median(repetitions: 3) {
+      var configuration = SyntheticDataset.Configuration()
+      configuration.task1Splits = []
+      configuration.task2Splits = [.dev]
+      configuration.task2ItemsPerSplit = 1
+      let out = folder.appendingPathComponent("synth")
+      try SyntheticDataset.generate(configuration, at: out, overwrite: true)
+    }
+    results.append(Result(name: "synthesise one 30 s Task 2 scene (ov1, both mics, pcm16)", medianSeconds: scene, bytesPerSecond: nil, detail: "l3das synth work per scene"))
+
+    if json {
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+      print(String(decoding: try encoder.encode(results), as: UTF8.self))
+    } else {
+      for r in results {
+        let rate = r.bytesPerSecond.map { String(format: "%8.2f GB/s", $0 / 1e9) } ?? "            "
+        print(String(format: "%-62@ %9.3f ms %@  %@", r.name as NSString, r.medianSeconds * 1000, rate as NSString, r.detail as NSString))
+      }
+    }
+  }
+
+  static func median(repetitions: Int, _ body: () throws -> Void) throws -> Double {
+    var times: [Double] = []
+    for _ in 0..<repetitions {
+      let start = DispatchTime.now().uptimeNanoseconds
+      try body()
+      times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+    return times.sorted()[times.count / 2]
+  }
+}

@@ -1,0 +1,16 @@
+import ArgumentParser
+
+/// The `l3das` command: the toolkit and scorer for the L3DAS 3D-audio challenges.
+@main
+struct L3DAS: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "l3das",
+    abstract: "Toolkit and scorer for the L3DAS 3D-audio challenges (L3DAS21, L3DAS22).",
+    discussion: """
+      Start offline with a synthetic L3DAS22-format dataset:
+        l3das synth --output l3das-data
+        l3das info l3das-data
+      """,
+    version: "0.1.0",
+    subcommands: [Synth.self, Info.self])
+}
