@@ -85,12 +85,19 @@ public final class AudioFileReader {
   ///   the file ends early.
   /// - Complexity: O(range.count · channelCount); memory O(range.count · channelCount).
   public func read(frames range: Range<Int>) throws -> AudioBuffer {
-    var buffer = AudioBuffer(
-      channelCount: info.channelCount, frameCount: range.count, sampleRate: info.sampleRate)
-    try buffer.samples.withUnsafeMutableBufferPointer { destination in
-      try read(frames: range, intoPlanar: destination)
+    let count = range.count * info.channelCount
+    // Every value is overwritten by the read, so skip zero-filling (a whole extra pass).
+    let samples = try [Float](unsafeUninitializedCapacity: count) { destination, initialized in
+      do {
+        try read(frames: range, intoPlanar: destination)
+      } catch {
+        destination.initialize(repeating: 0)
+        initialized = count
+        throw error
+      }
+      initialized = count
     }
-    return buffer
+    return AudioBuffer(planarSamples: samples, channelCount: info.channelCount, sampleRate: info.sampleRate)
   }
 
   /// Reads the frames in `range` into caller-owned planar storage of
@@ -138,9 +145,26 @@ public final class AudioFileReader {
     _ source: UnsafePointer<Float>, frames: Int, channels: Int,
     into destination: UnsafeMutablePointer<Float>, channelStride: Int
   ) {
-    if channels == 1 {
+    switch channels {
+    case 1:
       destination.update(from: source, count: frames)
       return
+    case 4:
+      // One sequential pass over the interleaved chunk, four output streams (FOA files).
+      let d0 = destination
+      let d1 = destination + channelStride
+      let d2 = destination + 2 * channelStride
+      let d3 = destination + 3 * channelStride
+      for i in 0..<frames {
+        let s = source + 4 * i
+        d0[i] = s[0]
+        d1[i] = s[1]
+        d2[i] = s[2]
+        d3[i] = s[3]
+      }
+      return
+    default:
+      break
     }
     for c in 0..<channels {
       let dst = destination + c * channelStride

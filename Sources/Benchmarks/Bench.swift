@@ -75,7 +75,8 @@ struct Bench: ParsableCommand {
     } else {
       for r in results {
         let rate = r.bytesPerSecond.map { String(format: "%8.2f GB/s", $0 / 1e9) } ?? "            "
-        print(String(format: "%-62@ %9.3f ms %@  %@", r.name as NSString, r.medianSeconds * 1000, rate as NSString, r.detail as NSString))
+        let name = r.name.padding(toLength: 58, withPad: " ", startingAt: 0)
+        print("\(name) \(String(format: "%9.3f ms", r.medianSeconds * 1000)) \(rate)  \(r.detail)")
       }
     }
   }
