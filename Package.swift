@@ -90,7 +90,7 @@ let package = Package(
       swiftSettings: swiftSettings),
     .testTarget(
       name: "L3DASCLITests", dependencies: ["L3DASCLI", "_TestSupport"],
-      swiftSettings: swiftSettings),
+      exclude: ["Snapshots"], swiftSettings: swiftSettings),
   ],
   swiftLanguageModes: [.v6]
 )

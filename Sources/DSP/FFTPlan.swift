@@ -83,7 +83,8 @@ public final class FFTPlan {
     if let base = input.baseAddress { real.update(from: base, count: input.count) }
     (real + input.count).update(repeating: 0, count: size - input.count)
     fftwf_execute(forwardPlan)
-    UnsafeMutableRawPointer(spectrum.baseAddress!).copyMemory(
+    guard let destination = spectrum.baseAddress else { return }
+    UnsafeMutableRawPointer(destination).copyMemory(
       from: complex, byteCount: spectrumLength * MemoryLayout<Float>.size)
   }
 
@@ -92,10 +93,11 @@ public final class FFTPlan {
   public func inverse(_ spectrum: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>) {
     precondition(spectrum.count >= spectrumLength, "spectrum needs \(spectrumLength) floats")
     precondition(output.count >= size, "output needs \(size) floats")
+    guard let source = spectrum.baseAddress, let destination = output.baseAddress else { return }
     UnsafeMutableRawPointer(complex).copyMemory(
-      from: spectrum.baseAddress!, byteCount: spectrumLength * MemoryLayout<Float>.size)
+      from: source, byteCount: spectrumLength * MemoryLayout<Float>.size)
     fftwf_execute(inversePlan)
-    output.baseAddress!.update(from: real, count: size)
+    destination.update(from: real, count: size)
   }
 
   /// Array convenience: the interleaved half spectrum of `input`.

@@ -171,10 +171,10 @@ public enum SyntheticDataset {
 
   /// A LibriSpeech-style Task 1 id (`speaker-chapter-utterance`) for item `index` of `split`
   /// made from speech clip number `clipIndex`.
-  public static func task1ID(split: Split, index: Int, clipIndex: Int) -> Task1RecordingID {
+  public static func task1ID(split: Split, index: Int, clipIndex: Int) throws -> Task1RecordingID {
     let chapter = 100 + (Split.allCases.firstIndex(of: split) ?? 0)
     let utterance = String(index).leftPadded(to: 4)
-    return Task1RecordingID("\(9100 + clipIndex)-\(chapter)-\(utterance)")!
+    return try Task1RecordingID(validating: "\(9100 + clipIndex)-\(chapter)-\(utterance)")
   }
 
   private static func itemGenerator(seed: UInt64, task: Task, split: Split, index: Int) -> SplitMix64 {
@@ -242,7 +242,7 @@ public enum SyntheticDataset {
   ) throws -> (seconds: Double, infoRow: [String]?) {
     let clipIndex = Int.random(in: 0..<corpus.clips.count, using: &rng)
     let item = try Task1MixtureSynthesizer.synthesize(clip: corpus.clips[clipIndex], geometry: configuration.geometry, using: &rng)
-    let id = task1ID(split: split, index: index, clipIndex: clipIndex)
+    let id = try task1ID(split: split, index: index, clipIndex: clipIndex)
     let data = folder.appendingPathComponent("data")
     let labels = folder.appendingPathComponent("labels")
     try AudioFile.write(item.micA, to: data.appendingPathComponent(id.audioFileName(.a)), format: configuration.sampleFormat)
@@ -317,7 +317,8 @@ final class ConcurrentResults<Value>: @unchecked Sendable {
       lock.withLock { slots[index] = value }
     } catch {
       lock.withLock {
-        if firstError == nil || index < firstError!.index { firstError = (index, error) }
+        if let existing = firstError, existing.index < index { return }
+        firstError = (index, error)
       }
     }
   }
@@ -325,7 +326,9 @@ final class ConcurrentResults<Value>: @unchecked Sendable {
   /// The values in index order, or the error of the lowest failing index.
   func values() throws -> [Value] {
     if let firstError { throw firstError.error }
-    return slots.map { $0! }
+    let values = slots.compactMap { $0 }
+    precondition(values.count == slots.count, "an item finished without a result or an error")
+    return values
   }
 }
 

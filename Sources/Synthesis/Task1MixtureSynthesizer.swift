@@ -44,7 +44,7 @@ public enum Task1MixtureSynthesizer {
     var noise = SceneRenderer(geometry: geometry, sampleRate: sampleRate, frameCount: frameCount, using: &rng)
     var classes: [SoundClass] = []
     for _ in 0..<Int.random(in: 1...3, using: &rng) {
-      let soundClass = noiseClasses.randomElement(using: &rng)!
+      let soundClass = noiseClasses[Int.random(in: 0..<noiseClasses.count, using: &rng)]
       let seconds = Double.random(in: EventSoundBank.durationRange(of: soundClass), using: &rng)
       let length = min(frameCount, Int(seconds * Double(sampleRate)))
       let start = Int.random(in: 0...(frameCount - length), using: &rng)

@@ -34,7 +34,7 @@ public enum Task2SceneSynthesizer {
     var attempts = 0
     while events.count < target && attempts < 50 * target {
       attempts += 1
-      let soundClass = SoundClass.allCases.randomElement(using: &rng)!
+      let soundClass = SoundClass.allCases[Int.random(in: 0..<SoundClass.allCases.count, using: &rng)]
       let range = EventSoundBank.durationRange(of: soundClass)
       let duration = min(Double.random(in: range, using: &rng), sceneSeconds)
       let start = (Double.random(in: 0...(sceneSeconds - duration), using: &rng) * 1000).rounded(.down) / 1000

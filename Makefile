@@ -1,0 +1,31 @@
+# l3das-swift: two commands do everything on a fresh Debian machine (as root, or with sudo).
+#   make demo   install what is needed, build, write the synthetic L3DAS22 dataset, describe it
+#   make test   install what is needed, build, run the whole test suite
+DEBIAN_PACKAGES := libsndfile1-dev libfftw3-dev libopenblas-dev libssl-dev pkg-config pocketsphinx-testdata
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+DATA ?= l3das-data
+
+.PHONY: demo test deps build release bench
+
+deps:
+	@if ! dpkg -s $(DEBIAN_PACKAGES) >/dev/null 2>&1; then \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(DEBIAN_PACKAGES); \
+	fi
+
+release: deps
+	swift build -c release --product l3das
+
+demo: release
+	.build/release/l3das synth --output $(DATA) --overwrite
+	.build/release/l3das info $(DATA)
+
+build: deps
+	swift build --build-tests
+
+test: build
+	swift test --skip-build
+
+bench: deps
+	swift build -c release --product l3das-bench
+	.build/release/l3das-bench
