@@ -47,17 +47,8 @@ public final class Convolver {
         let count = min(blockLength, x.count - start)
         spectrum.withUnsafeMutableBufferPointer { s in
           plan.forward(UnsafeBufferPointer(rebasing: x[start..<start + count]), into: s)
-          filterSpectrum.withUnsafeBufferPointer { h in
-            var k = 0
-            while k < s.count {
-              let re = s[k] * h[k] - s[k + 1] * h[k + 1]
-              let im = s[k] * h[k + 1] + s[k + 1] * h[k]
-              s[k] = re
-              s[k + 1] = im
-              k += 2
-            }
-          }
         }
+        Self.multiply(&spectrum, by: filterSpectrum, scale: 1)
         spectrum.withUnsafeBufferPointer { s in block.withUnsafeMutableBufferPointer { plan.inverse(s, into: $0) } }
         let valid = min(count + filterLength - 1, outputCount - start)
         output.withUnsafeMutableBufferPointer { y in
@@ -91,19 +82,27 @@ extension Convolver {
     let scale = 1 / Float(size)
     return filters.map { filter in
       var spectrum = plan.forward(filter)
-      spectrum.withUnsafeMutableBufferPointer { s in
-        signalSpectrum.withUnsafeBufferPointer { x in
-          var k = 0
-          while k < s.count {
-            let re = s[k] * x[k] - s[k + 1] * x[k + 1]
-            let im = s[k] * x[k + 1] + s[k + 1] * x[k]
-            s[k] = re * scale
-            s[k + 1] = im * scale
-            k += 2
-          }
+      multiply(&spectrum, by: signalSpectrum, scale: scale)
+      return Array(plan.inverse(spectrum).prefix(signal.count + filter.count - 1))
+    }
+  }
+}
+
+extension Convolver {
+  /// `a ← scale · a ⊙ b` for interleaved complex spectra of equal length.
+  fileprivate static func multiply(_ a: inout [Float], by b: [Float], scale: Float) {
+    precondition(a.count == b.count, "spectra differ in length")
+    a.withUnsafeMutableBufferPointer { s in
+      b.withUnsafeBufferPointer { h in
+        var k = 0
+        while k < s.count {
+          let re = s[k] * h[k] - s[k + 1] * h[k + 1]
+          let im = s[k] * h[k + 1] + s[k + 1] * h[k]
+          s[k] = re * scale
+          s[k + 1] = im * scale
+          k += 2
         }
       }
-      return Array(plan.inverse(spectrum).prefix(signal.count + filter.count - 1))
     }
   }
 }
