@@ -44,7 +44,8 @@ let package = Package(
     // MARK: Public API
     .target(name: "L3DASCore", swiftSettings: swiftSettings),
     .target(name: "TensorModule", dependencies: ["COpenBLAS"], swiftSettings: swiftSettings),
-    .target(name: "AudioIO", dependencies: ["CSndFile", "L3DASCore"], swiftSettings: swiftSettings),
+    .target(
+      name: "AudioIO", dependencies: ["CSndFile", "L3DASCore"], swiftSettings: swiftSettings),
     .target(name: "DSP", dependencies: ["TensorModule", "CFFTW"], swiftSettings: swiftSettings),
     .target(
       name: "Datasets", dependencies: ["AudioIO", "COpenSSL", "L3DASCore"],
@@ -86,7 +87,8 @@ let package = Package(
       name: "DatasetsTests", dependencies: ["Datasets", "_TestSupport"],
       swiftSettings: swiftSettings),
     .testTarget(
-      name: "SynthesisTests", dependencies: ["Synthesis", "Datasets", "DSP", "AudioIO", "_TestSupport"],
+      name: "SynthesisTests",
+      dependencies: ["Synthesis", "Datasets", "DSP", "AudioIO", "_TestSupport"],
       swiftSettings: swiftSettings),
     .testTarget(
       name: "L3DASCLITests", dependencies: ["L3DASCLI", "_TestSupport"],

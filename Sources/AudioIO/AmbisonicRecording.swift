@@ -44,7 +44,9 @@ public struct AmbisonicRecording: Sendable, Equatable {
   /// Channels per microphone (4 for first-order Ambisonics).
   public let channelsPerMicrophone: Int
 
-  /// Pairs two equally shaped buffers (A first). Precondition: same rate, length and channels.
+  /// Pairs two equally shaped buffers (A first).
+  ///
+  /// Precondition: same rate, length and channels.
   public init(micA: AudioBuffer, micB: AudioBuffer) {
     precondition(
       micA.sampleRate == micB.sampleRate && micA.frameCount == micB.frameCount

@@ -48,7 +48,8 @@ public struct AudioBuffer: Sendable, Equatable {
     let length = channels[0].count
     precondition(
       channels.allSatisfy { $0.count == length }, "all channels must have the same length")
-    self.init(planarSamples: Array(channels.joined()), channelCount: channels.count,
+    self.init(
+      planarSamples: Array(channels.joined()), channelCount: channels.count,
       sampleRate: sampleRate)
   }
 
@@ -78,7 +79,8 @@ public struct AudioBuffer: Sendable, Equatable {
 
   /// A new buffer holding the channels in `range`, in order.
   public func channels(_ range: Range<Int>) -> AudioBuffer {
-    precondition(range.lowerBound >= 0 && range.upperBound <= channelCount && !range.isEmpty,
+    precondition(
+      range.lowerBound >= 0 && range.upperBound <= channelCount && !range.isEmpty,
       "channel range \(range) out of 0..<\(channelCount)")
     return AudioBuffer(
       planarSamples: Array(samples[range.lowerBound * frameCount..<range.upperBound * frameCount]),

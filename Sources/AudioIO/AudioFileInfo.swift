@@ -11,7 +11,8 @@ public struct AudioFileInfo: Sendable, Equatable, Codable {
   public var sampleFormat: AudioSampleFormat?
 
   /// Creates a description.
-  public init(sampleRate: Int, channelCount: Int, frameCount: Int, sampleFormat: AudioSampleFormat?) {
+  public init(sampleRate: Int, channelCount: Int, frameCount: Int, sampleFormat: AudioSampleFormat?)
+  {
     self.sampleRate = sampleRate
     self.channelCount = channelCount
     self.frameCount = frameCount

@@ -97,13 +97,17 @@ public final class AudioFileReader {
       }
       initialized = count
     }
-    return AudioBuffer(planarSamples: samples, channelCount: info.channelCount, sampleRate: info.sampleRate)
+    return AudioBuffer(
+      planarSamples: samples, channelCount: info.channelCount, sampleRate: info.sampleRate)
   }
 
-  /// Reads the frames in `range` into caller-owned planar storage of
-  /// `range.count * info.channelCount` values (channel `c` starts at `c * range.count`).
+  /// Reads the frames in `range` into caller-owned planar storage of `range.count *
+  /// info.channelCount` values (channel `c` starts at `c * range.count`).
+  ///
   /// Use it to stream a long file through one reused buffer.
-  public func read(frames range: Range<Int>, intoPlanar destination: UnsafeMutableBufferPointer<Float>)
+  public func read(
+    frames range: Range<Int>, intoPlanar destination: UnsafeMutableBufferPointer<Float>
+  )
     throws
   {
     let channels = info.channelCount

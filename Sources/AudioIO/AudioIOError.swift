@@ -37,6 +37,7 @@ public struct AudioIOError: Error, CustomStringConvertible, Sendable, Equatable 
     self.path = path
   }
 
+  /// One line: the path (if any) and the message.
   public var description: String {
     if let path { return "\(path): \(message)" }
     return message

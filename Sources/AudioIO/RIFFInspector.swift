@@ -4,6 +4,7 @@ import Foundation
 /// the file was cut short (it shortens the frame count to what is there).
 enum RIFFInspector {
   /// Throws `.truncated` when the `data` chunk declares more bytes than the file holds.
+  ///
   /// Streamed WAVs that leave the size as 0 or 0xFFFFFFFF (unknown) are accepted.
   static func checkDataChunkIsComplete(path: String, fileSize: Int) throws {
     guard let handle = FileHandle(forReadingAtPath: path) else { return }
@@ -18,7 +19,9 @@ enum RIFFInspector {
       try? handle.seek(toOffset: UInt64(offset))
       guard let chunk = try? handle.read(upToCount: 8), chunk.count == 8 else { return }
       let id = String(decoding: chunk.prefix(4), as: UTF8.self)
-      let size = chunk.dropFirst(4).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+      let size = chunk.dropFirst(4).enumerated().reduce(0) {
+        $0 | Int($1.element) << (8 * $1.offset)
+      }
       if id == "data" {
         guard size != 0, size != 0xFFFF_FFFF else { return }
         let available = fileSize - (offset + 8)

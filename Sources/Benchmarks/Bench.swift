@@ -4,8 +4,9 @@ import Foundation
 import Synthesis
 
 /// `l3das-bench`: throughput benchmarks, run in release mode:
-/// `swift run -c release l3das-bench [--json] [--keep-files DIR]`.
-/// `Tools/bench/compare.sh` runs the Python reference tools on the same files and prints ratios.
+///
+/// `swift run -c release l3das-bench [--json] [--keep-files DIR]`. `Tools/bench/compare.sh` runs
+/// the Python reference tools on the same files and prints ratios.
 @main
 struct Bench: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -33,7 +34,8 @@ struct Bench: ParsableCommand {
     if let keepFiles {
       folder = URL(fileURLWithPath: keepFiles, isDirectory: true)
     } else {
-      folder = FileManager.default.temporaryDirectory.appendingPathComponent("l3das-bench-\(getpid())")
+      folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "l3das-bench-\(getpid())")
     }
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     defer { if keepFiles == nil { try? FileManager.default.removeItem(at: folder) } }
@@ -53,10 +55,17 @@ struct Bench: ParsableCommand {
       let write = try Self.median(repetitions: max(3, repetitions / 5)) {
         try AudioFile.write(audio, to: url, format: format)
       }
-      results.append(Result(name: "write 30 s × 4 ch × 32 kHz \(format.rawValue)", medianSeconds: write, bytesPerSecond: planarBytes / write, detail: "atomic (temp + rename)"))
+      results.append(
+        Result(
+          name: "write 30 s × 4 ch × 32 kHz \(format.rawValue)", medianSeconds: write,
+          bytesPerSecond: planarBytes / write, detail: "atomic (temp + rename)"))
       _ = try AudioFile.read(url)  // warm the page cache
       let read = try Self.median(repetitions: repetitions) { _ = try AudioFile.read(url) }
-      results.append(Result(name: "read 30 s × 4 ch × 32 kHz \(format.rawValue) → planar Float", medianSeconds: read, bytesPerSecond: planarBytes / read, detail: "warm page cache; bytes = planar Float output"))
+      results.append(
+        Result(
+          name: "read 30 s × 4 ch × 32 kHz \(format.rawValue) → planar Float", medianSeconds: read,
+          bytesPerSecond: planarBytes / read, detail: "warm page cache; bytes = planar Float output"
+        ))
     }
     let scene = try Self.median(repetitions: 3) {
       var configuration = SyntheticDataset.Configuration()
@@ -66,7 +75,10 @@ struct Bench: ParsableCommand {
       let out = folder.appendingPathComponent("synth")
       try SyntheticDataset.generate(configuration, at: out, overwrite: true)
     }
-    results.append(Result(name: "synthesise one 30 s Task 2 scene (ov1, both mics, pcm16)", medianSeconds: scene, bytesPerSecond: nil, detail: "l3das synth work per scene"))
+    results.append(
+      Result(
+        name: "synthesise one 30 s Task 2 scene (ov1, both mics, pcm16)", medianSeconds: scene,
+        bytesPerSecond: nil, detail: "l3das synth work per scene"))
 
     if json {
       let encoder = JSONEncoder()

@@ -1,6 +1,7 @@
 /// First-order Ambisonics (FOA) encoding and direction estimation in the AmbiX convention:
-/// ACN channel order **W, Y, Z, X** with SN3D normalisation (W has gain 1; Y, Z, X are the
-/// unit direction's components). Coordinates: X front, Y left, Z up, metres.
+///
+/// ACN channel order **W, Y, Z, X** with SN3D normalisation (W has gain 1; Y, Z, X are the unit
+/// direction's components). Coordinates: X front, Y left, Z up, metres.
 ///
 /// L3DAS23 states AmbiX; for L3DAS21/22 the convention is not published and we assume the
 /// same (see `docs/conventions.md`).
@@ -15,9 +16,10 @@ public enum Ambisonics {
   }
 
   /// The broadband active intensity vector of an FOA signal over a frame range:
-  /// `I = Σₙ W[n]·(X[n], Y[n], Z[n])`, which points towards a dominant source (for SN3D
-  /// encoding of a plane wave, `I ∝ u·Σ s²`). This is the time-domain form of the
-  /// intensity-vector DOA estimator used as SELD input features.
+  ///
+  /// `I = Σₙ W[n]·(X[n], Y[n], Z[n])`, which points towards a dominant source (for SN3D encoding of
+  /// a plane wave, `I ∝ u·Σ s²`). This is the time-domain form of the intensity-vector DOA
+  /// estimator used as SELD input features.
   ///
   /// - Parameters:
   ///   - w, y, z, x: the four channels in ACN order, equal lengths.
@@ -27,7 +29,8 @@ public enum Ambisonics {
     w: ArraySlice<Float>, y: ArraySlice<Float>, z: ArraySlice<Float>, x: ArraySlice<Float>,
     range: Range<Int>
   ) -> SIMD3<Double> {
-    precondition(w.count == x.count && w.count == y.count && w.count == z.count, "channel lengths differ")
+    precondition(
+      w.count == x.count && w.count == y.count && w.count == z.count, "channel lengths differ")
     precondition(range.lowerBound >= 0 && range.upperBound <= w.count, "range out of bounds")
     var ix = 0.0, iy = 0.0, iz = 0.0
     let w0 = w.startIndex, x0 = x.startIndex, y0 = y.startIndex, z0 = z.startIndex
@@ -56,7 +59,8 @@ public enum Ambisonics {
 
   /// Elevation in degrees above the horizontal plane, in [-90, 90].
   public static func elevationDegrees(of direction: SIMD3<Double>) -> Double {
-    atan2(direction.z, (direction.x * direction.x + direction.y * direction.y).squareRoot()) * 180 / Double.pi
+    atan2(direction.z, (direction.x * direction.x + direction.y * direction.y).squareRoot()) * 180
+      / Double.pi
   }
 }
 

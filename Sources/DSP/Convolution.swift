@@ -49,7 +49,9 @@ public final class Convolver {
           plan.forward(UnsafeBufferPointer(rebasing: x[start..<start + count]), into: s)
         }
         Self.multiply(&spectrum, by: filterSpectrum, scale: 1)
-        spectrum.withUnsafeBufferPointer { s in block.withUnsafeMutableBufferPointer { plan.inverse(s, into: $0) } }
+        spectrum.withUnsafeBufferPointer { s in
+          block.withUnsafeMutableBufferPointer { plan.inverse(s, into: $0) }
+        }
         let valid = min(count + filterLength - 1, outputCount - start)
         output.withUnsafeMutableBufferPointer { y in
           for i in 0..<valid { y[start + i] += block[i] * scale }
@@ -62,10 +64,11 @@ public final class Convolver {
 }
 
 extension Convolver {
-  /// The full linear convolutions of one signal with each of several filters, sharing the
-  /// signal's spectrum (one forward FFT for the signal, one per filter, one inverse per
-  /// filter). Use it to render one source through several impulse responses (e.g. the
-  /// four Ambisonics channels of a reverberation tail).
+  /// The full linear convolutions of one signal with each of several filters, sharing the signal's
+  /// spectrum (one forward FFT for the signal, one per filter, one inverse per filter).
+  ///
+  /// Use it to render one source through several impulse responses (e.g. the four Ambisonics
+  /// channels of a reverberation tail).
   ///
   /// - Returns: one array per filter, `signal.count + filter.count − 1` samples each.
   /// - Throws: `DSPError.invalidSize` if a filter is empty.

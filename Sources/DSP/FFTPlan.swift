@@ -77,7 +77,9 @@ public final class FFTPlan {
 
   /// Forward transform of `input` (zero-padded if shorter than `size`) into `spectrum`
   /// (`spectrumLength` interleaved floats).
-  public func forward(_ input: UnsafeBufferPointer<Float>, into spectrum: UnsafeMutableBufferPointer<Float>) {
+  public func forward(
+    _ input: UnsafeBufferPointer<Float>, into spectrum: UnsafeMutableBufferPointer<Float>
+  ) {
     precondition(input.count <= size, "input of \(input.count) samples exceeds FFT size \(size)")
     precondition(spectrum.count >= spectrumLength, "spectrum needs \(spectrumLength) floats")
     if let base = input.baseAddress { real.update(from: base, count: input.count) }
@@ -90,7 +92,9 @@ public final class FFTPlan {
 
   /// Inverse transform of `spectrum` (`spectrumLength` interleaved floats) into `output`
   /// (`size` floats), unscaled.
-  public func inverse(_ spectrum: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>) {
+  public func inverse(
+    _ spectrum: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>
+  ) {
     precondition(spectrum.count >= spectrumLength, "spectrum needs \(spectrumLength) floats")
     precondition(output.count >= size, "output needs \(size) floats")
     guard let source = spectrum.baseAddress, let destination = output.baseAddress else { return }
@@ -103,14 +107,18 @@ public final class FFTPlan {
   /// Array convenience: the interleaved half spectrum of `input`.
   public func forward(_ input: [Float]) -> [Float] {
     var spectrum = [Float](repeating: 0, count: spectrumLength)
-    input.withUnsafeBufferPointer { i in spectrum.withUnsafeMutableBufferPointer { forward(i, into: $0) } }
+    input.withUnsafeBufferPointer { i in
+      spectrum.withUnsafeMutableBufferPointer { forward(i, into: $0) }
+    }
     return spectrum
   }
 
   /// Array convenience: the unscaled inverse of an interleaved half spectrum.
   public func inverse(_ spectrum: [Float]) -> [Float] {
     var output = [Float](repeating: 0, count: size)
-    spectrum.withUnsafeBufferPointer { s in output.withUnsafeMutableBufferPointer { inverse(s, into: $0) } }
+    spectrum.withUnsafeBufferPointer { s in
+      output.withUnsafeMutableBufferPointer { inverse(s, into: $0) }
+    }
     return output
   }
 }
@@ -136,5 +144,6 @@ public struct DSPError: Error, CustomStringConvertible, Sendable, Equatable {
     self.message = message
   }
 
+  /// One line: the path (if any) and the message.
   public var description: String { message }
 }

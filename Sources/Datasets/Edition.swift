@@ -1,5 +1,6 @@
-/// A challenge edition. Editions differ in folder names, Task 2 scene length and (from
-/// L3DAS23) label coordinates.
+/// A challenge edition.
+///
+/// Editions differ in folder names, Task 2 scene length and (from L3DAS23) label coordinates.
 public enum Edition: String, CaseIterable, Sendable, Codable {
   /// L3DAS21 (IEEE MLSP 2021): Zenodo archives `L3DAS_Task<N>_<set>`, 60 s Task 2 scenes.
   case l3das21 = "2021"
@@ -53,7 +54,9 @@ public enum Task: Int, CaseIterable, Sendable, Codable {
   }
 }
 
-/// A dataset split. Task 1 has train100, train360, dev, test; Task 2 has train, dev, test.
+/// A dataset split.
+///
+/// Task 1 has train100, train360, dev, test; Task 2 has train, dev, test.
 public enum Split: String, CaseIterable, Sendable, Codable {
   /// Task 1 training set with 100 hours of LibriSpeech speech.
   case train100

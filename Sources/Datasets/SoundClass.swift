@@ -1,5 +1,6 @@
-/// The 14 Task 2 sound classes, in the official id order (alphabetical). This enum is the
-/// single definition of the class list in the package.
+/// The 14 Task 2 sound classes, in the official id order (alphabetical).
+///
+/// This enum is the single definition of the class list in the package.
 ///
 /// Source: `sound_classes_dict_task2` in the L3DAS21/22/23 `metrics.py` and
 /// `preprocessing.py` (the sounds come from FSD50K).

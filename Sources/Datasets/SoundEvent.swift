@@ -6,8 +6,9 @@ public struct SoundEvent: Sendable, Equatable, Codable {
   public var endSeconds: Double
   /// The event's class.
   public var soundClass: SoundClass
-  /// Source position in metres relative to mic A: X front, Y left, Z up. The official box
-  /// is X ∈ [-2, 2], Y ∈ [-1.5, 1.5], Z ∈ [-1, 1].
+  /// Source position in metres relative to mic A:
+  ///
+  /// X front, Y left, Z up. The official box is X ∈ [-2, 2], Y ∈ [-1.5, 1.5], Z ∈ [-1, 1].
   public var position: SIMD3<Double>
 
   /// Creates an event.

@@ -4,14 +4,16 @@ public import Foundation
   import Glibc
 #endif
 
-/// Writes files so that readers only ever see the complete old file or the complete new one:
-/// the content goes to a hidden temporary file in the destination folder and is moved into
-/// place with `rename(2)` (atomic on one file system). On any failure the temporary file is
-/// removed, so bad input never leaves partial output behind.
+/// Writes files so that readers only ever see the complete old file or the complete new one: the
+/// content goes to a hidden temporary file in the destination folder and is moved into place with
+/// `rename(2)` (atomic on one file system).
+///
+/// On any failure the temporary file is removed, so bad input never leaves partial output behind.
 public enum AtomicFile {
   /// A hidden temporary path beside `destination`, unique to this process and call.
   public static func temporaryPath(besides destination: URL) -> URL {
-    let name = ".\(destination.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    let name =
+      ".\(destination.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     return destination.deletingLastPathComponent().appendingPathComponent(name)
   }
 
@@ -27,7 +29,8 @@ public enum AtomicFile {
       let result = try write(temporary)
       guard rename(temporary.path, destination.path) == 0 else {
         let reason = String(cString: strerror(errno))
-        throw AtomicFileError(path: destination.path, message: "cannot move file into place: \(reason)")
+        throw AtomicFileError(
+          path: destination.path, message: "cannot move file into place: \(reason)")
       }
       return result
     } catch {
@@ -42,7 +45,8 @@ public enum AtomicFile {
       do {
         try data.write(to: temporary)
       } catch {
-        throw AtomicFileError(path: destination.path, message: "cannot write: \(error.localizedDescription)")
+        throw AtomicFileError(
+          path: destination.path, message: "cannot write: \(error.localizedDescription)")
       }
     }
   }
@@ -60,5 +64,6 @@ public struct AtomicFileError: Error, CustomStringConvertible, Sendable {
   /// What went wrong.
   public var message: String
 
+  /// One line: the path (if any) and the message.
   public var description: String { "\(path): \(message)" }
 }

@@ -11,5 +11,6 @@ public protocol ProgressReporter: Sendable {
 public struct SilentProgress: ProgressReporter {
   /// Creates the reporter.
   public init() {}
+  /// Ignores the event.
   public func report(completed: Int, total: Int, label: String) {}
 }

@@ -1,10 +1,12 @@
 import Datasets
 import TensorModule
 
-/// Synthetic stand-ins for the 14 Task 2 sound classes (the real ones come from FSD50K,
-/// which cannot be shipped or fetched here). Each class has its own recipe (tonal, impulsive,
-/// noisy, voiced) so classes are acoustically distinct; every call draws fresh parameters
-/// from the injected generator, so two events of one class differ like two recordings do.
+/// Synthetic stand-ins for the 14 Task 2 sound classes (the real ones come from FSD50K, which
+/// cannot be shipped or fetched here).
+///
+/// Each class has its own recipe (tonal, impulsive, noisy, voiced) so classes are acoustically
+/// distinct; every call draws fresh parameters from the injected generator, so two events of one
+/// class differ like two recordings do.
 ///
 /// All sounds are mono, peak-normalised to 1, and exactly `frameCount` samples long.
 enum EventSoundBank {
@@ -30,13 +32,17 @@ enum EventSoundBank {
       for _ in 0..<Int.random(in: 2...5, using: &rng) {
         let at = Int.random(in: 0..<max(1, frameCount * 3 / 4), using: &rng)
         for _ in 0..<3 {
-          addDecayingTone(&x, at: at, hz: Float.random(in: 2000...6000, using: &rng), decaySeconds: Float.random(in: 0.03...0.08, using: &rng), amplitude: 1, fs: fs)
+          addDecayingTone(
+            &x, at: at, hz: Float.random(in: 2000...6000, using: &rng),
+            decaySeconds: Float.random(in: 0.03...0.08, using: &rng), amplitude: 1, fs: fs)
         }
       }
     case .computerKeyboard:
       var t = Int.random(in: 0..<sampleRate / 20, using: &rng)
       while t < frameCount {
-        addClick(&x, at: t, lengthSeconds: 0.006, highPass: true, amplitude: Float.random(in: 0.5...1, using: &rng), fs: fs, rng: &rng)
+        addClick(
+          &x, at: t, lengthSeconds: 0.006, highPass: true,
+          amplitude: Float.random(in: 0.5...1, using: &rng), fs: fs, rng: &rng)
         t += Int(Float.random(in: 0.06...0.16, using: &rng) * fs)
       }
     case .cupboardOpenOrClose:
@@ -68,12 +74,17 @@ enum EventSoundBank {
         let at = k * Int(0.35 * fs) + Int.random(in: 0..<Int(0.05 * fs), using: &rng)
         guard at < frameCount else { break }
         addClick(&x, at: at, lengthSeconds: 0.002, highPass: true, amplitude: 1, fs: fs, rng: &rng)
-        addDecayingTone(&x, at: at, hz: Float.random(in: 1800...2500, using: &rng), decaySeconds: 0.02, amplitude: 0.8, fs: fs)
+        addDecayingTone(
+          &x, at: at, hz: Float.random(in: 1800...2500, using: &rng), decaySeconds: 0.02,
+          amplitude: 0.8, fs: fs)
       }
     case .keysJangling:
       for _ in 0..<Int(Float(frameCount) / fs * 25) {
         let at = Int.random(in: 0..<frameCount, using: &rng)
-        addDecayingTone(&x, at: at, hz: Float.random(in: 3000...8000, using: &rng), decaySeconds: Float.random(in: 0.01...0.04, using: &rng), amplitude: Float.random(in: 0.2...1, using: &rng), fs: fs)
+        addDecayingTone(
+          &x, at: at, hz: Float.random(in: 3000...8000, using: &rng),
+          decaySeconds: Float.random(in: 0.01...0.04, using: &rng),
+          amplitude: Float.random(in: 0.2...1, using: &rng), fs: fs)
       }
     case .knock:
       var at = Int.random(in: 0..<Int(0.1 * fs), using: &rng)
@@ -110,7 +121,8 @@ enum EventSoundBank {
         for i in 0..<cut where at + i < frameCount {
           x[at + i] += noise[i] * Float(i) / Float(cut) * 0.7
         }
-        addClick(&x, at: at + cut, lengthSeconds: 0.004, highPass: true, amplitude: 1, fs: fs, rng: &rng)
+        addClick(
+          &x, at: at + cut, lengthSeconds: 0.004, highPass: true, amplitude: 1, fs: fs, rng: &rng)
         at += Int(Float.random(in: 0.25...0.45, using: &rng) * fs)
       }
     case .telephone:
@@ -125,7 +137,8 @@ enum EventSoundBank {
       var strike = 0
       while strike < frameCount {
         if (Float(strike) / fs).truncatingRemainder(dividingBy: 1.5) < 1.0 {
-          addClick(&x, at: strike, lengthSeconds: 0.004, highPass: true, amplitude: 1, fs: fs, rng: &rng)
+          addClick(
+            &x, at: strike, lengthSeconds: 0.004, highPass: true, amplitude: 1, fs: fs, rng: &rng)
         }
         strike += Int(fs / 20)
       }
@@ -160,7 +173,9 @@ enum EventSoundBank {
     return x.map { $0 * scale }
   }
 
-  private static func addDecayingTone(_ x: inout [Float], at start: Int, hz: Float, decaySeconds: Float, amplitude: Float, fs: Float) {
+  private static func addDecayingTone(
+    _ x: inout [Float], at start: Int, hz: Float, decaySeconds: Float, amplitude: Float, fs: Float
+  ) {
     let length = min(x.count - start, Int(decaySeconds * 6 * fs))
     guard length > 0 else { return }
     for i in 0..<length {
@@ -170,7 +185,8 @@ enum EventSoundBank {
   }
 
   private static func addClick(
-    _ x: inout [Float], at start: Int, lengthSeconds: Float, highPass: Bool, amplitude: Float, fs: Float,
+    _ x: inout [Float], at start: Int, lengthSeconds: Float, highPass: Bool, amplitude: Float,
+    fs: Float,
     rng: inout some RandomNumberGenerator
   ) {
     let length = min(x.count - start, max(2, Int(lengthSeconds * fs)))
@@ -182,14 +198,19 @@ enum EventSoundBank {
     }
   }
 
-  private static func addThump(_ x: inout [Float], at start: Int, hz: Float, fs: Float, rng: inout some RandomNumberGenerator) {
+  private static func addThump(
+    _ x: inout [Float], at start: Int, hz: Float, fs: Float, rng: inout some RandomNumberGenerator
+  ) {
     addDecayingTone(&x, at: start, hz: hz, decaySeconds: 0.03, amplitude: 0.6, fs: fs)
     addClick(&x, at: start, lengthSeconds: 0.03, highPass: false, amplitude: 1, fs: fs, rng: &rng)
   }
 
   /// A voiced, speech-like source: harmonics of a gliding f0, weighted by two moving vowel
   /// formants, gated into syllables.
-  private static func addVoice(_ x: inout [Float], f0: Float, syllableHz: Float, fs: Float, rng: inout some RandomNumberGenerator) {
+  private static func addVoice(
+    _ x: inout [Float], f0: Float, syllableHz: Float, fs: Float,
+    rng: inout some RandomNumberGenerator
+  ) {
     let n = x.count
     let syllables = max(1, Int(Float(n) / fs * syllableHz))
     let formants = (0...syllables).map { _ in
@@ -209,7 +230,9 @@ enum EventSoundBank {
       var h: Float = 1
       while h * f < 3500 {
         let fh = h * f
-        let weight = 1 / (1 + ((fh - f1) / 150) * ((fh - f1) / 150)) + 0.6 / (1 + ((fh - f2) / 250) * ((fh - f2) / 250))
+        let weight =
+          1 / (1 + ((fh - f1) / 150) * ((fh - f1) / 150)) + 0.6
+          / (1 + ((fh - f2) / 250) * ((fh - f2) / 250))
         v += weight * sinf(2 * Float.pi * h * phase)
         h += 1
       }

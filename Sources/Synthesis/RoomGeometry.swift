@@ -34,10 +34,11 @@ public struct RoomGeometry: Sendable, Codable, Equatable {
   public func randomSourcePosition(using rng: inout some RandomNumberGenerator) -> SIMD3<Double> {
     let steps = (labelBox / gridStep).rounded(.down)
     while true {
-      let p = SIMD3<Double>(
-        Double(Int.random(in: -Int(steps.x)...Int(steps.x), using: &rng)),
-        Double(Int.random(in: -Int(steps.y)...Int(steps.y), using: &rng)),
-        Double(Int.random(in: -Int(steps.z)...Int(steps.z), using: &rng))) * gridStep
+      let p =
+        SIMD3<Double>(
+          Double(Int.random(in: -Int(steps.x)...Int(steps.x), using: &rng)),
+          Double(Int.random(in: -Int(steps.y)...Int(steps.y), using: &rng)),
+          Double(Int.random(in: -Int(steps.z)...Int(steps.z), using: &rng))) * gridStep
       let da = p - micAPosition
       let db = p - micBPosition
       if (da * da).sum().squareRoot() >= minimumSourceDistance

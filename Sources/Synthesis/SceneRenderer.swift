@@ -31,13 +31,15 @@ struct SceneRenderer {
     self.geometry = geometry
     self.sampleRate = sampleRate
     self.frameCount = frameCount
-    channels = Array(repeating: Array(repeating: [Float](repeating: 0, count: frameCount), count: 4), count: 2)
+    channels = Array(
+      repeating: Array(repeating: [Float](repeating: 0, count: frameCount), count: 4), count: 2)
     reverberationSeconds = Double.random(in: geometry.reverberationSeconds, using: &rng)
     reverberationLevel = Float.random(in: 0.01...0.04, using: &rng)
   }
 
-  /// Renders `source` (dry, mono) starting at `startFrame` from `position`. Samples that
-  /// would land past the end of the scene are dropped.
+  /// Renders `source` (dry, mono) starting at `startFrame` from `position`.
+  ///
+  /// Samples that would land past the end of the scene are dropped.
   mutating func add(
     _ source: [Float], at position: SIMD3<Double>, startFrame: Int,
     using rng: inout some RandomNumberGenerator
@@ -92,7 +94,9 @@ struct SceneRenderer {
     AudioBuffer(channels: channels[mic == .a ? 0 : 1], sampleRate: sampleRate)
   }
 
-  private mutating func mix(_ signal: [Float], gain: Float, into mic: Int, channel: Int, at start: Int) {
+  private mutating func mix(
+    _ signal: [Float], gain: Float, into mic: Int, channel: Int, at start: Int
+  ) {
     guard start < frameCount, gain != 0 else { return }
     let from = max(0, -start)
     let to = min(signal.count, frameCount - start)
@@ -104,7 +108,9 @@ struct SceneRenderer {
     }
   }
 
-  private func reverberationTail(energy: Float, using rng: inout some RandomNumberGenerator) -> [Float] {
+  private func reverberationTail(energy: Float, using rng: inout some RandomNumberGenerator)
+    -> [Float]
+  {
     let length = max(1, Int(reverberationSeconds * Double(sampleRate)))
     // Amplitude decays 60 dB over T60: exp(-ln(1000)·t/T60).
     let decayPerSample = Float(-6.907755 / (reverberationSeconds * Double(sampleRate)))
@@ -128,7 +134,9 @@ struct SceneRenderer {
       while i < count {
         let bits = rng.next()
         o[i] = Float(Int32(truncatingIfNeeded: bits)) * (1 / 2_147_483_648)
-        if i + 1 < count { o[i + 1] = Float(Int32(truncatingIfNeeded: bits >> 32)) * (1 / 2_147_483_648) }
+        if i + 1 < count {
+          o[i + 1] = Float(Int32(truncatingIfNeeded: bits >> 32)) * (1 / 2_147_483_648)
+        }
         i += 2
       }
     }

@@ -44,14 +44,16 @@ public struct SpeechCorpus: Sendable {
       throw SynthesisError(
         .speechCorpusUnavailable,
         "speech folder \(directory.path) does not exist; install Debian's pocketsphinx-testdata "
-          + "(apt-get install pocketsphinx-testdata) or pass a folder of <name>.wav + <name>.txt clips")
+          + "(apt-get install pocketsphinx-testdata) or pass a folder of <name>.wav + <name>.txt clips"
+      )
     }
     var transcripts: [String: String] = [:]
     let sphinxTranscription = directory.appendingPathComponent("transcription")
     if fm.fileExists(atPath: sphinxTranscription.path) {
       let text = try String(contentsOf: sphinxTranscription, encoding: .utf8)
       for (number, line) in text.split(whereSeparator: \.isNewline).enumerated() {
-        guard let open = line.lastIndex(of: "("), let close = line.lastIndex(of: ")"), open < close else {
+        guard let open = line.lastIndex(of: "("), let close = line.lastIndex(of: ")"), open < close
+        else {
           throw SynthesisError(
             .speechCorpusUnavailable,
             "\(sphinxTranscription.path):\(number + 1): expected '<s> words </s> (name)'")
@@ -64,7 +66,8 @@ public struct SpeechCorpus: Sendable {
       let names = try fm.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".txt") }
       for name in names {
         let text = try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)
-        transcripts[String(name.dropLast(4))] = text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        transcripts[String(name.dropLast(4))] = text.split(whereSeparator: \.isWhitespace).joined(
+          separator: " ")
       }
     }
     var clips: [Clip] = []
@@ -79,7 +82,9 @@ public struct SpeechCorpus: Sendable {
       }
       guard !words.isEmpty else { continue }
       clips.append(
-        Clip(name: name, samples: Array(audio.channel(0)), sampleRate: sampleRate, transcript: words.uppercased()))
+        Clip(
+          name: name, samples: Array(audio.channel(0)), sampleRate: sampleRate,
+          transcript: words.uppercased()))
     }
     guard !clips.isEmpty else {
       throw SynthesisError(

@@ -21,5 +21,6 @@ public struct SynthesisError: Error, CustomStringConvertible, Sendable {
     self.message = message
   }
 
+  /// One line: the path (if any) and the message.
   public var description: String { message }
 }

@@ -57,16 +57,22 @@ public enum SyntheticDataset {
     /// - Throws: `SynthesisError.invalidConfiguration` naming the bad field.
     public func validate() throws {
       for split in task1Splits where !Task.speechEnhancement.splits.contains(split) {
-        throw SynthesisError(.invalidConfiguration, "Task 1 has no split '\(split.rawValue)' (it has train100, train360, dev, test)")
+        throw SynthesisError(
+          .invalidConfiguration,
+          "Task 1 has no split '\(split.rawValue)' (it has train100, train360, dev, test)")
       }
       for split in task2Splits where !Task.soundEventLocalizationDetection.splits.contains(split) {
-        throw SynthesisError(.invalidConfiguration, "Task 2 has no split '\(split.rawValue)' (it has train, dev, test)")
+        throw SynthesisError(
+          .invalidConfiguration, "Task 2 has no split '\(split.rawValue)' (it has train, dev, test)"
+        )
       }
       guard task1ItemsPerSplit >= 0, task2ItemsPerSplit >= 0 else {
         throw SynthesisError(.invalidConfiguration, "item counts must be non-negative")
       }
       guard resolvedTask2SceneSeconds >= 1, resolvedTask2SceneSeconds <= 600 else {
-        throw SynthesisError(.invalidConfiguration, "Task 2 scenes must last 1–600 s, got \(resolvedTask2SceneSeconds)")
+        throw SynthesisError(
+          .invalidConfiguration, "Task 2 scenes must last 1–600 s, got \(resolvedTask2SceneSeconds)"
+        )
       }
       guard task1Splits.count + task2Splits.count > 0 else {
         throw SynthesisError(.invalidConfiguration, "nothing to generate: no split selected")
@@ -118,13 +124,17 @@ public enum SyntheticDataset {
   ) throws -> Report {
     try configuration.validate()
     let fm = FileManager.default
-    let jobs = configuration.task1Splits.map { (Task.speechEnhancement, $0) }
+    let jobs =
+      configuration.task1Splits.map { (Task.speechEnhancement, $0) }
       + configuration.task2Splits.map { (Task.soundEventLocalizationDetection, $0) }
     if !overwrite {
       for (task, split) in jobs {
-        let folder = root.appendingPathComponent(split.folderName(task: task, edition: configuration.edition))
+        let folder = root.appendingPathComponent(
+          split.folderName(task: task, edition: configuration.edition))
         if fm.fileExists(atPath: folder.path) {
-          throw SynthesisError(.outputExists, "\(folder.path) already exists; choose another output folder or pass --overwrite")
+          throw SynthesisError(
+            .outputExists,
+            "\(folder.path) already exists; choose another output folder or pass --overwrite")
         }
       }
     }
@@ -151,7 +161,8 @@ public enum SyntheticDataset {
     let report = Report(root: root.path, splits: reports, configuration: configuration)
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    try AtomicFile.write(try encoder.encode(configuration), to: root.appendingPathComponent(configurationFileName))
+    try AtomicFile.write(
+      try encoder.encode(configuration), to: root.appendingPathComponent(configurationFileName))
     return report
   }
 
@@ -177,7 +188,9 @@ public enum SyntheticDataset {
     return try Task1RecordingID(validating: "\(9100 + clipIndex)-\(chapter)-\(utterance)")
   }
 
-  private static func itemGenerator(seed: UInt64, task: Task, split: Split, index: Int) -> SplitMix64 {
+  private static func itemGenerator(seed: UInt64, task: Task, split: Split, index: Int)
+    -> SplitMix64
+  {
     let splitNumber = UInt64(Split.allCases.firstIndex(of: split) ?? 0)
     let stream = UInt64(task.rawValue) << 48 | splitNumber << 32 | UInt64(index)
     return SplitMix64(seed: seed).fork(stream: stream)
@@ -195,18 +208,24 @@ public enum SyntheticDataset {
     let content = configuration.kaggleNesting ? staging.appendingPathComponent(folderName) : staging
     do {
       for sub in ["data", "labels"] {
-        try fm.createDirectory(at: content.appendingPathComponent(sub), withIntermediateDirectories: true)
+        try fm.createDirectory(
+          at: content.appendingPathComponent(sub), withIntermediateDirectories: true)
       }
-      let count = task == .speechEnhancement ? configuration.task1ItemsPerSplit : configuration.task2ItemsPerSplit
+      let count =
+        task == .speechEnhancement
+        ? configuration.task1ItemsPerSplit : configuration.task2ItemsPerSplit
       let results = ConcurrentResults<(seconds: Double, infoRow: [String]?)>(count: count)
       DispatchQueue.concurrentPerform(iterations: count) { index in
         results.record(index) {
           var rng = itemGenerator(seed: configuration.seed, task: task, split: split, index: index)
           let result: (seconds: Double, infoRow: [String]?)
           if task == .speechEnhancement, let corpus {
-            result = try writeTask1Item(index: index, split: split, corpus: corpus, configuration: configuration, into: content, using: &rng)
+            result = try writeTask1Item(
+              index: index, split: split, corpus: corpus, configuration: configuration,
+              into: content, using: &rng)
           } else {
-            result = try writeTask2Item(index: index, split: split, configuration: configuration, into: content, using: &rng)
+            result = try writeTask2Item(
+              index: index, split: split, configuration: configuration, into: content, using: &rng)
           }
           counter.advance(label: "\(folderName) item \(index + 1)")
           return result
@@ -214,9 +233,12 @@ public enum SyntheticDataset {
       }
       let items = try results.values()
       if task == .speechEnhancement {
-        let header = ["id", "speech_clip", "speaker_x", "speaker_y", "speaker_z", "snr_db", "noise_classes"]
+        let header = [
+          "id", "speech_clip", "speaker_x", "speaker_y", "speaker_z", "snr_db", "noise_classes",
+        ]
         let rows = items.compactMap(\.infoRow).sorted { $0[0] < $1[0] }
-        let text = ([header] + rows).map { $0.joined(separator: ",") }.joined(separator: "\n") + "\n"
+        let text =
+          ([header] + rows).map { $0.joined(separator: ",") }.joined(separator: "\n") + "\n"
         try AtomicFile.write(text, to: content.appendingPathComponent("info.csv"))
       }
       if fm.fileExists(atPath: destination.path) {
@@ -241,14 +263,22 @@ public enum SyntheticDataset {
     using rng: inout SplitMix64
   ) throws -> (seconds: Double, infoRow: [String]?) {
     let clipIndex = Int.random(in: 0..<corpus.clips.count, using: &rng)
-    let item = try Task1MixtureSynthesizer.synthesize(clip: corpus.clips[clipIndex], geometry: configuration.geometry, using: &rng)
+    let item = try Task1MixtureSynthesizer.synthesize(
+      clip: corpus.clips[clipIndex], geometry: configuration.geometry, using: &rng)
     let id = try task1ID(split: split, index: index, clipIndex: clipIndex)
     let data = folder.appendingPathComponent("data")
     let labels = folder.appendingPathComponent("labels")
-    try AudioFile.write(item.micA, to: data.appendingPathComponent(id.audioFileName(.a)), format: configuration.sampleFormat)
-    try AudioFile.write(item.micB, to: data.appendingPathComponent(id.audioFileName(.b)), format: configuration.sampleFormat)
-    try AudioFile.write(item.clean, to: labels.appendingPathComponent(id.cleanFileName), format: configuration.sampleFormat)
-    try AtomicFile.write(item.transcript + "\n", to: labels.appendingPathComponent(id.transcriptFileName))
+    try AudioFile.write(
+      item.micA, to: data.appendingPathComponent(id.audioFileName(.a)),
+      format: configuration.sampleFormat)
+    try AudioFile.write(
+      item.micB, to: data.appendingPathComponent(id.audioFileName(.b)),
+      format: configuration.sampleFormat)
+    try AudioFile.write(
+      item.clean, to: labels.appendingPathComponent(id.cleanFileName),
+      format: configuration.sampleFormat)
+    try AtomicFile.write(
+      item.transcript + "\n", to: labels.appendingPathComponent(id.transcriptFileName))
     let p = item.speakerPosition
     let row = [
       id.description, item.speechClip, format(p.x), format(p.y), format(p.z),
@@ -258,16 +288,24 @@ public enum SyntheticDataset {
   }
 
   private static func writeTask2Item(
-    index: Int, split: Split, configuration: Configuration, into folder: URL, using rng: inout SplitMix64
+    index: Int, split: Split, configuration: Configuration, into folder: URL,
+    using rng: inout SplitMix64
   ) throws -> (seconds: Double, infoRow: [String]?) {
     let id = task2ID(split: split, index: index)
     let scene = try Task2SceneSynthesizer.synthesize(
       sceneSeconds: configuration.resolvedTask2SceneSeconds, overlap: id.overlap,
-      sampleRate: Task.soundEventLocalizationDetection.sampleRate, geometry: configuration.geometry, using: &rng)
+      sampleRate: Task.soundEventLocalizationDetection.sampleRate, geometry: configuration.geometry,
+      using: &rng)
     let data = folder.appendingPathComponent("data")
-    try AudioFile.write(scene.micA, to: data.appendingPathComponent(id.audioFileName(.a)), format: configuration.sampleFormat)
-    try AudioFile.write(scene.micB, to: data.appendingPathComponent(id.audioFileName(.b)), format: configuration.sampleFormat)
-    try Task2Labels.write(scene.events, to: folder.appendingPathComponent("labels").appendingPathComponent(id.labelFileName))
+    try AudioFile.write(
+      scene.micA, to: data.appendingPathComponent(id.audioFileName(.a)),
+      format: configuration.sampleFormat)
+    try AudioFile.write(
+      scene.micB, to: data.appendingPathComponent(id.audioFileName(.b)),
+      format: configuration.sampleFormat)
+    try Task2Labels.write(
+      scene.events,
+      to: folder.appendingPathComponent("labels").appendingPathComponent(id.labelFileName))
     return (scene.micA.durationSeconds, nil)
   }
 

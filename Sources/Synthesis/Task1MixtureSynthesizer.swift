@@ -23,9 +23,11 @@ public struct Task1Mixture: Sendable {
   public var noiseClasses: [SoundClass]
 }
 
-/// Synthesises Task 1 items: a real speech clip rendered from a random position in the
-/// room, plus 1–3 interfering office sounds (the non-speech Task 2 classes) and diffuse
-/// noise, mixed at a random SNR of 5–20 dB. The item is exactly as long as the clip.
+/// Synthesises Task 1 items: a real speech clip rendered from a random position in the room, plus
+/// 1–3 interfering office sounds (the non-speech Task 2 classes) and diffuse noise, mixed at a
+/// random SNR of 5–20 dB.
+///
+/// The item is exactly as long as the clip.
 public enum Task1MixtureSynthesizer {
   static let noiseClasses = SoundClass.allCases.filter {
     $0 != .femaleSpeechAndWomanSpeaking && $0 != .maleSpeechAndManSpeaking && $0 != .laughter
@@ -38,18 +40,22 @@ public enum Task1MixtureSynthesizer {
     let sampleRate = clip.sampleRate
     let frameCount = clip.samples.count
     let position = geometry.randomSourcePosition(using: &rng)
-    var speech = SceneRenderer(geometry: geometry, sampleRate: sampleRate, frameCount: frameCount, using: &rng)
+    var speech = SceneRenderer(
+      geometry: geometry, sampleRate: sampleRate, frameCount: frameCount, using: &rng)
     try speech.add(clip.samples, at: position, startFrame: 0, using: &rng)
 
-    var noise = SceneRenderer(geometry: geometry, sampleRate: sampleRate, frameCount: frameCount, using: &rng)
+    var noise = SceneRenderer(
+      geometry: geometry, sampleRate: sampleRate, frameCount: frameCount, using: &rng)
     var classes: [SoundClass] = []
     for _ in 0..<Int.random(in: 1...3, using: &rng) {
       let soundClass = noiseClasses[Int.random(in: 0..<noiseClasses.count, using: &rng)]
       let seconds = Double.random(in: EventSoundBank.durationRange(of: soundClass), using: &rng)
       let length = min(frameCount, Int(seconds * Double(sampleRate)))
       let start = Int.random(in: 0...(frameCount - length), using: &rng)
-      let sound = EventSoundBank.sound(soundClass, frameCount: length, sampleRate: sampleRate, using: &rng)
-      try noise.add(sound, at: geometry.randomSourcePosition(using: &rng), startFrame: start, using: &rng)
+      let sound = EventSoundBank.sound(
+        soundClass, frameCount: length, sampleRate: sampleRate, using: &rng)
+      try noise.add(
+        sound, at: geometry.randomSourcePosition(using: &rng), startFrame: start, using: &rng)
       classes.append(soundClass)
     }
     noise.addDiffuseNoise(rms: 0.02, using: &rng)

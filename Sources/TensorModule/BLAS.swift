@@ -13,8 +13,10 @@ public enum MatrixTransposition: Sendable {
   }
 }
 
-/// Thin, safe entry points to OpenBLAS. This is the only place in the package that talks to
-/// BLAS; higher layers (the NN core, features) call these functions.
+/// Thin, safe entry points to OpenBLAS.
+///
+/// This is the only place in the package that talks to BLAS; higher layers (the NN core, features)
+/// call these functions.
 public enum BLAS {
   /// General matrix multiply on row-major `Float` matrices: `C ← α·op(A)·op(B) + β·C`.
   ///

@@ -28,9 +28,10 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     return z ^ (z >> 31)
   }
 
-  /// Returns an independent generator derived from this one and `stream`, without
-  /// advancing `self`. Use it to give each item of a parallel job its own reproducible
-  /// sequence (`rng.fork(stream: itemIndex)`), independent of scheduling order.
+  /// Returns an independent generator derived from this one and `stream`, without advancing `self`.
+  ///
+  /// Use it to give each item of a parallel job its own reproducible sequence (`rng.fork(stream:
+  /// itemIndex)`), independent of scheduling order.
   public func fork(stream: UInt64) -> SplitMix64 {
     var mixer = SplitMix64(seed: state ^ (stream &* 0xD1B5_4A32_D192_ED03))
     return SplitMix64(seed: mixer.next())

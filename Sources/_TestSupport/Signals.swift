@@ -9,7 +9,8 @@ public enum Signals {
     channelCount: Int, frameCount: Int, sampleRate: Int, baseHz: Double = 220,
     amplitude: Float = 0.5
   ) -> AudioBuffer {
-    var buffer = AudioBuffer(channelCount: channelCount, frameCount: frameCount, sampleRate: sampleRate)
+    var buffer = AudioBuffer(
+      channelCount: channelCount, frameCount: frameCount, sampleRate: sampleRate)
     for c in 0..<channelCount {
       let w = 2 * Double.pi * baseHz * Double(c + 1) / Double(sampleRate)
       buffer.withUnsafeMutableChannel(c) { out in
@@ -24,7 +25,8 @@ public enum Signals {
     channelCount: Int, frameCount: Int, sampleRate: Int, amplitude: Float = 0.9, seed: UInt64
   ) -> AudioBuffer {
     var rng = SplitMix64(seed: seed)
-    var buffer = AudioBuffer(channelCount: channelCount, frameCount: frameCount, sampleRate: sampleRate)
+    var buffer = AudioBuffer(
+      channelCount: channelCount, frameCount: frameCount, sampleRate: sampleRate)
     for i in buffer.samples.indices {
       buffer.samples[i] = Float.random(in: -amplitude..<amplitude, using: &rng)
     }

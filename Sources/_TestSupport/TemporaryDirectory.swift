@@ -1,7 +1,9 @@
 public import Foundation
 
-/// A fresh directory under the system temporary folder, removed with everything in it when
-/// the value is released. Tests create one each so they never share files.
+/// A fresh directory under the system temporary folder, removed with everything in it when the
+/// value is released.
+///
+/// Tests create one each so they never share files.
 public final class TemporaryDirectory: @unchecked Sendable {
   /// The directory.
   public let url: URL

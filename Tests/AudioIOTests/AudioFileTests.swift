@@ -15,9 +15,13 @@ struct AudioFileTests {
     let url = dir.path("x.wav")
     try AudioFile.write(original, to: url, format: format)
     let info = try AudioFile.info(at: url)
-    #expect(info == AudioFileInfo(sampleRate: 16_000, channelCount: channelCount, frameCount: 3001, sampleFormat: format))
+    #expect(
+      info
+        == AudioFileInfo(
+          sampleRate: 16_000, channelCount: channelCount, frameCount: 3001, sampleFormat: format))
     let back = try AudioFile.read(url)
-    #expect(back.channelCount == channelCount && back.frameCount == 3001 && back.sampleRate == 16_000)
+    #expect(
+      back.channelCount == channelCount && back.frameCount == 3001 && back.sampleRate == 16_000)
     // PCM quantisation: libsndfile scales by 2^(bits-1) and rounds, so the error is at most
     // half a step; we allow one full step (`resolution`) plus float rounding.
     let tolerance = format.resolution + 1e-7
@@ -27,7 +31,9 @@ struct AudioFileTests {
     #expect(try dir.entries() == ["x.wav"], "no temporary file may be left behind")
   }
 
-  @Test("a frame range read equals the same slice of a full read", arguments: [0..<0, 0..<1, 17..<40_000, 39_999..<40_000, 0..<40_000])
+  @Test(
+    "a frame range read equals the same slice of a full read",
+    arguments: [0..<0, 0..<1, 17..<40_000, 39_999..<40_000, 0..<40_000])
   func rangeRead(range: Range<Int>) throws {
     let dir = try TemporaryDirectory()
     let original = Signals.sines(channelCount: 4, frameCount: 40_000, sampleRate: 32_000)
@@ -35,7 +41,10 @@ struct AudioFileTests {
     let part = try AudioFile.read(dir.path("a.wav"), frames: range)
     #expect(part.frameCount == range.count && part.channelCount == 4)
     for c in 0..<4 {
-      #expect(Array(part.channel(c)) == Array(original.channel(c)[range.lowerBound + c * 40_000..<range.upperBound + c * 40_000]))
+      #expect(
+        Array(part.channel(c))
+          == Array(
+            original.channel(c)[range.lowerBound + c * 40_000..<range.upperBound + c * 40_000]))
     }
   }
 
@@ -57,8 +66,12 @@ struct AudioFileTests {
   @Test("a range beyond the end is a clear error")
   func outOfRange() throws {
     let dir = try TemporaryDirectory()
-    try AudioFile.write(Signals.sines(channelCount: 1, frameCount: 100, sampleRate: 8000), to: dir.path("r.wav"), format: .pcm16)
-    let error = #expect(throws: AudioIOError.self) { try AudioFile.read(dir.path("r.wav"), frames: 50..<101) }
+    try AudioFile.write(
+      Signals.sines(channelCount: 1, frameCount: 100, sampleRate: 8000), to: dir.path("r.wav"),
+      format: .pcm16)
+    let error = #expect(throws: AudioIOError.self) {
+      try AudioFile.read(dir.path("r.wav"), frames: 50..<101)
+    }
     #expect(error?.code == .invalidRange)
     #expect(error?.description.contains("file has 100") == true)
   }
@@ -77,7 +90,9 @@ struct AudioFileTests {
   func refusesNaN() throws {
     let dir = try TemporaryDirectory()
     let bad = AudioBuffer(channels: [[0, .nan, 0], [0, 0, .infinity]], sampleRate: 16_000)
-    let error = #expect(throws: AudioIOError.self) { try AudioFile.write(bad, to: dir.path("n.wav"), format: .float32) }
+    let error = #expect(throws: AudioIOError.self) {
+      try AudioFile.write(bad, to: dir.path("n.wav"), format: .float32)
+    }
     #expect(error?.code == .nonFiniteSamples)
     #expect(error?.message.contains("channel 0") == true)
     #expect(try dir.entries().isEmpty)
@@ -89,18 +104,24 @@ struct AudioFileTests {
     let good = Signals.sines(channelCount: 1, frameCount: 10, sampleRate: 16_000)
     try AudioFile.write(good, to: dir.path("k.wav"), format: .pcm16)
     let bad = AudioBuffer(channels: [[.nan]], sampleRate: 16_000)
-    #expect(throws: AudioIOError.self) { try AudioFile.write(bad, to: dir.path("k.wav"), format: .pcm16) }
+    #expect(throws: AudioIOError.self) {
+      try AudioFile.write(bad, to: dir.path("k.wav"), format: .pcm16)
+    }
     #expect(try AudioFile.info(at: dir.path("k.wav")).frameCount == 10)
   }
 
   @Test("a missing file is reported as not found")
   func missing() throws {
-    let error = #expect(throws: AudioIOError.self) { try AudioFile.read(URL(fileURLWithPath: "/nonexistent/x_A.wav")) }
+    let error = #expect(throws: AudioIOError.self) {
+      try AudioFile.read(URL(fileURLWithPath: "/nonexistent/x_A.wav"))
+    }
     #expect(error?.code == .fileNotFound)
     #expect(error?.description.hasPrefix("/nonexistent/x_A.wav") == true)
   }
 
-  @Test("a file that is not audio is reported as unreadable", arguments: ["", "hello, I am a CSV\n1,2,3\n", "RIFF\u{0}\u{0}"])
+  @Test(
+    "a file that is not audio is reported as unreadable",
+    arguments: ["", "hello, I am a CSV\n1,2,3\n", "RIFF\u{0}\u{0}"])
   func notAudio(content: String) throws {
     let dir = try TemporaryDirectory()
     let url = dir.path("fake.wav")
@@ -116,11 +137,15 @@ struct AudioFileTests {
     #expect(error?.code == .unreadableFormat)
   }
 
-  @Test("a WAV cut short is reported as truncated", arguments: [AudioSampleFormat.pcm16, .float32], [1, 1000, 4001])
+  @Test(
+    "a WAV cut short is reported as truncated", arguments: [AudioSampleFormat.pcm16, .float32],
+    [1, 1000, 4001])
   func truncated(format: AudioSampleFormat, bytesRemoved: Int) throws {
     let dir = try TemporaryDirectory()
     let url = dir.path("t.wav")
-    try AudioFile.write(Signals.noise(channelCount: 4, frameCount: 4000, sampleRate: 32_000, seed: 1), to: url, format: format)
+    try AudioFile.write(
+      Signals.noise(channelCount: 4, frameCount: 4000, sampleRate: 32_000, seed: 1), to: url,
+      format: format)
     let data = try Data(contentsOf: url)
     try data.prefix(data.count - bytesRemoved).write(to: url)
     let error = #expect(throws: AudioIOError.self) { try AudioFile.read(url) }
@@ -132,7 +157,8 @@ struct AudioFileTests {
   func headerCut() throws {
     let dir = try TemporaryDirectory()
     let url = dir.path("h.wav")
-    try AudioFile.write(Signals.sines(channelCount: 4, frameCount: 100, sampleRate: 16_000), to: url, format: .pcm16)
+    try AudioFile.write(
+      Signals.sines(channelCount: 4, frameCount: 100, sampleRate: 16_000), to: url, format: .pcm16)
     let data = try Data(contentsOf: url)
     for length in [4, 12, 20, 36] {
       try data.prefix(length).write(to: url)

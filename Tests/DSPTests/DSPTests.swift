@@ -1,7 +1,7 @@
 import DSP
 import Foundation
-import Testing
 import TensorModule
+import Testing
 
 @Suite("FFT")
 struct FFTPlanTests {
@@ -24,7 +24,8 @@ struct FFTPlanTests {
         re += Double(x[n]) * cos(angle)
         im += Double(x[n]) * sin(angle)
       }
-      maxError = max(maxError, abs(re - Double(spectrum[2 * k])), abs(im - Double(spectrum[2 * k + 1])))
+      maxError = max(
+        maxError, abs(re - Double(spectrum[2 * k])), abs(im - Double(spectrum[2 * k + 1])))
       norm = max(norm, (re * re + im * im).squareRoot())
     }
     #expect(maxError <= Self.relativeTolerance * max(norm, 1) * Double(size).squareRoot())
@@ -103,7 +104,8 @@ struct AmbisonicsTests {
     let g = Ambisonics.encodingGains(direction: direction)
     let channels = (0..<4).map { c in s.map { $0 * g[c] } }
     let i = Ambisonics.intensityVector(
-      w: channels[0][...], y: channels[1][...], z: channels[2][...], x: channels[3][...], range: 0..<4000)
+      w: channels[0][...], y: channels[1][...], z: channels[2][...], x: channels[3][...],
+      range: 0..<4000)
     #expect(Ambisonics.angleDegrees(between: i, and: direction) < 1e-3)
   }
 

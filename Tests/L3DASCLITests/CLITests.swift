@@ -3,7 +3,8 @@ import Testing
 import _TestSupport
 
 /// Runs the built `l3das` executable (SwiftPM builds it beside the test bundle).
-private func l3das(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+private func l3das(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String)
+{
   let binary = productsDirectory.appendingPathComponent("l3das")
   guard FileManager.default.isExecutableFile(atPath: binary.path) else {
     throw CLITestError(message: "\(binary.path) not built; run `swift build` before `swift test`")
@@ -12,7 +13,9 @@ private func l3das(_ arguments: [String]) throws -> (status: Int32, stdout: Stri
   process.executableURL = binary
   process.arguments = arguments
   // Help text wraps at the terminal width; pin it so snapshots are stable everywhere.
-  process.environment = ProcessInfo.processInfo.environment.merging(["COLUMNS": "80"]) { _, new in new }
+  process.environment = ProcessInfo.processInfo.environment.merging(["COLUMNS": "80"]) { _, new in
+    new
+  }
   let out = Pipe()
   let err = Pipe()
   process.standardOutput = out
@@ -21,7 +24,10 @@ private func l3das(_ arguments: [String]) throws -> (status: Int32, stdout: Stri
   let stdout = out.fileHandleForReading.readDataToEndOfFile()
   let stderr = err.fileHandleForReading.readDataToEndOfFile()
   process.waitUntilExit()
-  return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+  return (
+    process.terminationStatus, String(decoding: stdout, as: UTF8.self),
+    String(decoding: stderr, as: UTF8.self)
+  )
 }
 
 private struct CLITestError: Error, CustomStringConvertible {
@@ -37,33 +43,46 @@ private var productsDirectory: URL {
 
 /// Compares `text` with `Snapshots/<name>.txt`; records it when missing or when
 /// RECORD_SNAPSHOTS is set (and then fails, so a recording is never a silent pass).
-private func assertSnapshot(_ text: String, named name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+private func assertSnapshot(
+  _ text: String, named name: String, sourceLocation: SourceLocation = #_sourceLocation
+) throws {
   let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .appendingPathComponent("Snapshots").appendingPathComponent("\(name).txt")
-  if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] != nil || !FileManager.default.fileExists(atPath: url.path) {
+  if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] != nil
+    || !FileManager.default.fileExists(atPath: url.path)
+  {
     try text.write(to: url, atomically: true, encoding: .utf8)
     Issue.record("Recorded new baseline \(url.lastPathComponent)", sourceLocation: sourceLocation)
     return
   }
   let expected = try String(contentsOf: url, encoding: .utf8)
-  #expect(text == expected, "help text differs from \(url.lastPathComponent); rerun with RECORD_SNAPSHOTS=1 if intended", sourceLocation: sourceLocation)
+  #expect(
+    text == expected,
+    "help text differs from \(url.lastPathComponent); rerun with RECORD_SNAPSHOTS=1 if intended",
+    sourceLocation: sourceLocation)
 }
 
 @Suite("l3das command line")
 struct CLITests {
-  @Test("the help lists the commands and matches its snapshot", arguments: [["--help"], ["synth", "--help"], ["info", "--help"]])
+  @Test(
+    "the help lists the commands and matches its snapshot",
+    arguments: [["--help"], ["synth", "--help"], ["info", "--help"]])
   func help(arguments: [String]) throws {
     let result = try l3das(arguments)
     #expect(result.status == 0)
     #expect(result.stdout.contains("USAGE: l3das"))
-    try assertSnapshot(result.stdout, named: "help-" + (arguments.count == 1 ? "l3das" : arguments[0]))
+    try assertSnapshot(
+      result.stdout, named: "help-" + (arguments.count == 1 ? "l3das" : arguments[0]))
   }
 
   @Test("synth then info: a tiny Task 2 dataset is written, summarised and described as JSON")
   func synthAndInfo() throws {
     let dir = try TemporaryDirectory()
     let root = dir.path("data").path
-    let synth = try l3das(["synth", "-o", root, "--task", "2", "--task2-items", "2", "--task2-splits", "dev", "--scene-seconds", "3", "--seed", "4", "--json", "--quiet"])
+    let synth = try l3das([
+      "synth", "-o", root, "--task", "2", "--task2-items", "2", "--task2-splits", "dev",
+      "--scene-seconds", "3", "--seed", "4", "--json", "--quiet",
+    ])
     #expect(synth.status == 0, "\(synth.stderr)")
     let report = try JSONSerialization.jsonObject(with: Data(synth.stdout.utf8)) as? [String: Any]
     let splits = report?["splits"] as? [[String: Any]]
@@ -79,13 +98,18 @@ struct CLITests {
     #expect(split?["totalSeconds"] as? Double == 6)
 
     let text = try l3das(["info", root, "--quiet"])
-    #expect(text.status == 0 && text.stdout.contains("L3DAS22_Task2_dev") && text.stdout.contains("32000"))
+    #expect(
+      text.status == 0 && text.stdout.contains("L3DAS22_Task2_dev") && text.stdout.contains("32000")
+    )
   }
 
   @Test("writing over an existing split fails with a clear message unless --overwrite is given")
   func existingOutput() throws {
     let dir = try TemporaryDirectory()
-    let args = ["synth", "-o", dir.url.path, "--task", "2", "--task2-items", "1", "--task2-splits", "test", "--scene-seconds", "2", "--quiet"]
+    let args = [
+      "synth", "-o", dir.url.path, "--task", "2", "--task2-items", "1", "--task2-splits", "test",
+      "--scene-seconds", "2", "--quiet",
+    ]
     #expect(try l3das(args).status == 0)
     let again = try l3das(args)
     #expect(again.status == 1)
@@ -93,12 +117,14 @@ struct CLITests {
     #expect(try l3das(args + ["--overwrite"]).status == 0)
   }
 
-  @Test("bad arguments and missing folders give a usage or runtime error, never a crash", arguments: [
-    (["synth", "--task1-items=-1"], Int32(64), "item counts"),
-    (["synth", "--scene-seconds", "0"], Int32(64), "--scene-seconds"),
-    (["synth", "--task", "3"], Int32(64), "task"),
-    (["info", "/nonexistent/l3das"], Int32(1), "/nonexistent/l3das"),
-  ])
+  @Test(
+    "bad arguments and missing folders give a usage or runtime error, never a crash",
+    arguments: [
+      (["synth", "--task1-items=-1"], Int32(64), "item counts"),
+      (["synth", "--scene-seconds", "0"], Int32(64), "--scene-seconds"),
+      (["synth", "--task", "3"], Int32(64), "task"),
+      (["info", "/nonexistent/l3das"], Int32(1), "/nonexistent/l3das"),
+    ])
   func errors(arguments: [String], status: Int32, fragment: String) throws {
     let result = try l3das(arguments)
     #expect(result.status == status, "\(result.stderr)")
@@ -108,11 +134,17 @@ struct CLITests {
   @Test("info reports a corrupt WAV as a problem of its split")
   func corruptFile() throws {
     let dir = try TemporaryDirectory()
-    #expect(try l3das(["synth", "-o", dir.url.path, "--task", "2", "--task2-items", "1", "--task2-splits", "dev", "--scene-seconds", "2", "--quiet"]).status == 0)
+    #expect(
+      try l3das([
+        "synth", "-o", dir.url.path, "--task", "2", "--task2-items", "1", "--task2-splits", "dev",
+        "--scene-seconds", "2", "--quiet",
+      ]).status == 0)
     try Data("not a wav".utf8).write(to: dir.path("L3DAS22_Task2_dev/data/split4_ov1_1_B.wav"))
     let info = try l3das(["info", dir.url.path, "--json"])
     #expect(info.status == 0)
-    let split = ((try JSONSerialization.jsonObject(with: Data(info.stdout.utf8)) as? [String: Any])?["splits"] as? [[String: Any]])?.first
+    let split =
+      ((try JSONSerialization.jsonObject(with: Data(info.stdout.utf8)) as? [String: Any])?["splits"]
+      as? [[String: Any]])?.first
     #expect(split?["problemCount"] as? Int == 1)
   }
 }

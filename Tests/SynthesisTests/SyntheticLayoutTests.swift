@@ -7,7 +7,9 @@ import _TestSupport
 
 @Suite("Synthetic data through the layout types")
 struct SyntheticLayoutTests {
-  @Test("synth output is discovered, checked and loaded by the Datasets layout types", arguments: [false, true])
+  @Test(
+    "synth output is discovered, checked and loaded by the Datasets layout types",
+    arguments: [false, true])
   func readableByLayoutTypes(kaggleNesting: Bool) throws {
     let dir = try TemporaryDirectory()
     var configuration = SyntheticDataset.Configuration()
@@ -20,10 +22,13 @@ struct SyntheticLayoutTests {
     try SyntheticDataset.generate(configuration, at: dir.url)
 
     let layout = try DatasetLayout.discover(at: dir.url)
-    let found = layout.splits.map { "\($0.task.rawValue)/\($0.split.rawValue)/\($0.edition.rawValue)" }
+    let found = layout.splits.map {
+      "\($0.task.rawValue)/\($0.split.rawValue)/\($0.edition.rawValue)"
+    }
     #expect(Set(found) == ["1/dev/2022", "2/train/2022", "2/test/2022"])
 
-    let task2 = try #require(layout.location(of: .train, task: .soundEventLocalizationDetection, edition: .l3das22))
+    let task2 = try #require(
+      layout.location(of: .train, task: .soundEventLocalizationDetection, edition: .l3das22))
     #expect(task2.check().isEmpty, "\(task2.check())")
     let items = try task2.task2Items().sortedItems()
     #expect(items.map(\.id.description) == ["split0_ov1_1", "split1_ov1_1", "split2_ov1_1"])

@@ -1,5 +1,5 @@
-import Testing
 import TensorModule
+import Testing
 
 @Suite("Seeded randomness")
 struct RandomTests {
@@ -47,14 +47,18 @@ struct RandomTests {
 
 @Suite("BLAS")
 struct BLASTests {
-  @Test("gemm equals a naive product for every transposition", arguments: [(1, 1, 1), (3, 5, 7), (17, 4, 9)])
+  @Test(
+    "gemm equals a naive product for every transposition",
+    arguments: [(1, 1, 1), (3, 5, 7), (17, 4, 9)])
   func gemm(sizes: (Int, Int, Int)) {
     let (m, n, k) = sizes
     var rng = SplitMix64(seed: UInt64(m * 100 + n * 10 + k))
     let a = (0..<(m * k)).map { _ in Float.random(in: -1..<1, using: &rng) }
     let b = (0..<(k * n)).map { _ in Float.random(in: -1..<1, using: &rng) }
     var expected = [Float](repeating: 0, count: m * n)
-    for i in 0..<m { for j in 0..<n { for p in 0..<k { expected[i * n + j] += a[i * k + p] * b[p * n + j] } } }
+    for i in 0..<m {
+      for j in 0..<n { for p in 0..<k { expected[i * n + j] += a[i * k + p] * b[p * n + j] } }
+    }
     let c = BLAS.matmul(a, b, m: m, n: n, k: k)
     // Summation order differs from the naive loop: allow k·ulp-scale error.
     #expect(zip(c, expected).allSatisfy { abs($0 - $1) < 1e-5 * Float(k) })
@@ -65,7 +69,8 @@ struct BLASTests {
     at.withUnsafeBufferPointer { pa in
       bt.withUnsafeBufferPointer { pb in
         c2.withUnsafeMutableBufferPointer { pc in
-          BLAS.gemm(.transposed, pa, .transposed, pb, into: pc, m: m, n: n, k: k, alpha: 2, beta: -1)
+          BLAS.gemm(
+            .transposed, pa, .transposed, pb, into: pc, m: m, n: n, k: k, alpha: 2, beta: -1)
         }
       }
     }

@@ -57,7 +57,10 @@ struct Synth: ParsableCommand {
   @Option(help: "WAV sample encoding: pcm16, pcm24, pcm32 or float32.")
   var format: AudioSampleFormat = .pcm16
 
-  @Option(help: "Folder of speech clips (CMU Sphinx 'fileids' + 'transcription' layout, or <name>.wav + <name>.txt pairs).")
+  @Option(
+    help:
+      "Folder of speech clips (CMU Sphinx 'fileids' + 'transcription' layout, or <name>.wav + <name>.txt pairs)."
+  )
   var speechDir: String?
 
   @Flag(help: "Nest each split as X/X/data, the way the Kaggle L3DAS22 archive unpacks.")
@@ -69,7 +72,9 @@ struct Synth: ParsableCommand {
   @OptionGroup var outputOptions: OutputFormatOptions
 
   func validate() throws {
-    guard task1Items >= 0, task2Items >= 0 else { throw ValidationError("item counts must be 0 or more") }
+    guard task1Items >= 0, task2Items >= 0 else {
+      throw ValidationError("item counts must be 0 or more")
+    }
     if let sceneSeconds, !(1...600).contains(sceneSeconds) {
       throw ValidationError("--scene-seconds must be between 1 and 600")
     }
@@ -87,15 +92,19 @@ struct Synth: ParsableCommand {
     configuration.sampleFormat = format
     configuration.kaggleNesting = kaggleNesting
     configuration.speechDirectory = speechDir
-    let bar = ProgressBar(title: "synth", enabled: !outputOptions.quiet, everyItem: outputOptions.verbose)
+    let bar = ProgressBar(
+      title: "synth", enabled: !outputOptions.quiet, everyItem: outputOptions.verbose)
     let report = try SyntheticDataset.generate(
-      configuration, at: URL(fileURLWithPath: output, isDirectory: true), overwrite: overwrite, progress: bar)
+      configuration, at: URL(fileURLWithPath: output, isDirectory: true), overwrite: overwrite,
+      progress: bar)
     if outputOptions.json {
       try Output.printJSON(report)
       return
     }
     for split in report.splits {
-      print("Task \(split.task) \(split.split.padding(toLength: 9, withPad: " ", startingAt: 0)) \(split.itemCount) items, \(String(format: "%.1f", split.totalSeconds)) s  → \(split.path)")
+      print(
+        "Task \(split.task) \(split.split.padding(toLength: 9, withPad: " ", startingAt: 0)) \(split.itemCount) items, \(String(format: "%.1f", split.totalSeconds)) s  → \(split.path)"
+      )
     }
     print("Wrote \(report.root) (seed \(seed)); inspect it with: l3das info \(output)")
   }

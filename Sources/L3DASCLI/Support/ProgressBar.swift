@@ -1,8 +1,10 @@
 import Foundation
 import L3DASCore
 
-/// A progress bar on standard error: redrawn in place with ETA on a terminal, one line every
-/// few seconds otherwise (CI logs). Safe to call from several threads.
+/// A progress bar on standard error: redrawn in place with ETA on a terminal, one line every few
+/// seconds otherwise (CI logs).
+///
+/// Safe to call from several threads.
 final class ProgressBar: ProgressReporter, @unchecked Sendable {
   private let title: String
   private let lock = NSLock()
@@ -31,7 +33,8 @@ final class ProgressBar: ProgressReporter, @unchecked Sendable {
       let eta = completed > 0 ? elapsed / Double(completed) * Double(total - completed) : .nan
       let width = 24
       let filled = Int(fraction * Double(width))
-      let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+      let bar =
+        String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
       let line =
         "\(title) \(bar) \(completed)/\(total) \(Int(fraction * 100))%  "
         + "elapsed \(Self.clock(elapsed))  ETA \(finished ? "0:00" : Self.clock(eta))  \(label)"
@@ -46,6 +49,8 @@ final class ProgressBar: ProgressReporter, @unchecked Sendable {
   static func clock(_ seconds: Double) -> String {
     guard seconds.isFinite else { return "--:--" }
     let s = Int(seconds.rounded())
-    return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+    return s >= 3600
+      ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+      : String(format: "%d:%02d", s / 60, s % 60)
   }
 }
