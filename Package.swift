@@ -3,11 +3,14 @@
 //
 // Layering (dependencies point downwards only; see docs/architecture.md):
 //   layer 5  L3DASCLI (`l3das`), Benchmarks (`l3das-bench`)
+//   layer 4  Pipelines → Metrics, SpeechRecognition, Submission, Datasets, AudioIO
 //   layer 3  Synthesis → Datasets, DSP, AudioIO, TensorModule
+//            Metrics → DSP, Datasets, AudioIO     Submission → Datasets, AudioIO
+//            SpeechRecognition → Metrics, AudioIO, CPocketSphinx
 //   layer 2  DSP → TensorModule, CFFTW        Datasets → AudioIO, COpenSSL
 //   layer 1  TensorModule → COpenBLAS         AudioIO → CSndFile, L3DASCore
 //   layer 0  L3DASCore (atomic files, progress; Foundation only)
-//   layer 0  CSndFile  CFFTW  COpenBLAS  COpenSSL   (system-library bridges)
+//   layer 0  CSndFile  CFFTW  COpenBLAS  COpenSSL  CPocketSphinx (system-library bridges)
 // Each C bridge is imported (with `internal import`) by exactly one Swift module.
 import PackageDescription
 
@@ -28,6 +31,10 @@ let package = Package(
     .library(name: "DSP", targets: ["DSP"]),
     .library(name: "Datasets", targets: ["Datasets"]),
     .library(name: "Synthesis", targets: ["Synthesis"]),
+    .library(name: "Metrics", targets: ["Metrics"]),
+    .library(name: "Submission", targets: ["Submission"]),
+    .library(name: "SpeechRecognition", targets: ["SpeechRecognition"]),
+    .library(name: "Pipelines", targets: ["Pipelines"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
@@ -40,6 +47,9 @@ let package = Package(
     .systemLibrary(
       name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
     .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+    .systemLibrary(
+      name: "CPocketSphinx", pkgConfig: "pocketsphinx",
+      providers: [.apt(["libpocketsphinx-dev", "pocketsphinx-en-us"])]),
 
     // MARK: Public API
     .target(name: "L3DASCore", swiftSettings: swiftSettings),
@@ -54,11 +64,25 @@ let package = Package(
       name: "Synthesis", dependencies: ["Datasets", "DSP", "AudioIO", "TensorModule"],
       swiftSettings: swiftSettings),
 
+    .target(
+      name: "Submission", dependencies: ["Datasets", "AudioIO", "L3DASCore"],
+      swiftSettings: swiftSettings),
+    .target(
+      name: "Metrics", dependencies: ["DSP", "Datasets", "AudioIO", "L3DASCore"],
+      swiftSettings: swiftSettings),
+    .target(
+      name: "SpeechRecognition", dependencies: ["Metrics", "AudioIO", "CPocketSphinx"],
+      swiftSettings: swiftSettings),
+    .target(
+      name: "Pipelines",
+      dependencies: ["Metrics", "SpeechRecognition", "Submission", "Datasets", "AudioIO", "L3DASCore"],
+      swiftSettings: swiftSettings),
+
     // MARK: CLI and benchmarks
     .executableTarget(
       name: "L3DASCLI",
       dependencies: [
-        "Synthesis", "Datasets", "AudioIO",
+        "Synthesis", "Datasets", "AudioIO", "Pipelines", "Metrics", "SpeechRecognition", "Submission",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings),
@@ -89,6 +113,20 @@ let package = Package(
     .testTarget(
       name: "SynthesisTests",
       dependencies: ["Synthesis", "Datasets", "DSP", "AudioIO", "_TestSupport"],
+      swiftSettings: swiftSettings),
+    .testTarget(
+      name: "MetricsTests", dependencies: ["Metrics", "DSP", "Datasets", "AudioIO", "_TestSupport"],
+      resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "SpeechRecognitionTests",
+      dependencies: ["SpeechRecognition", "Metrics", "AudioIO", "_TestSupport"],
+      swiftSettings: swiftSettings),
+    .testTarget(
+      name: "SubmissionTests", dependencies: ["Submission", "_TestSupport"],
+      swiftSettings: swiftSettings),
+    .testTarget(
+      name: "PipelinesTests",
+      dependencies: ["Pipelines", "Metrics", "Submission", "Synthesis", "AudioIO", "_TestSupport"],
       swiftSettings: swiftSettings),
     .testTarget(
       name: "L3DASCLITests", dependencies: ["L3DASCLI", "_TestSupport"],

@@ -1,0 +1,1 @@
+// The Pipelines module; see docs/architecture.md.

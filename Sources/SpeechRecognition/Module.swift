@@ -1,0 +1,1 @@
+// The SpeechRecognition module; see docs/architecture.md.

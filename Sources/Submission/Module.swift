@@ -1,0 +1,1 @@
+// The Submission module; see docs/architecture.md.
