@@ -1,1 +1,0 @@
-// The SpeechRecognition module; see docs/architecture.md.
