@@ -123,7 +123,7 @@ let package = Package(
       swiftSettings: swiftSettings),
     .testTarget(
       name: "SubmissionTests", dependencies: ["Submission", "_TestSupport"],
-      swiftSettings: swiftSettings),
+      resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
     .testTarget(
       name: "PipelinesTests",
       dependencies: ["Pipelines", "Metrics", "Submission", "Synthesis", "AudioIO", "_TestSupport"],

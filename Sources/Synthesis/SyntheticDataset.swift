@@ -150,7 +150,7 @@ public enum SyntheticDataset {
     let total =
       configuration.task1Splits.count * configuration.task1ItemsPerSplit
       + configuration.task2Splits.count * configuration.task2ItemsPerSplit
-    let counter = ProgressCounter(total: total, reporter: progress)
+    let counter = ConcurrentProgress(total: total, reporter: progress)
     var reports: [Report.SplitReport] = []
     for (task, split) in jobs {
       let report = try writeSplit(
@@ -198,7 +198,7 @@ public enum SyntheticDataset {
 
   private static func writeSplit(
     task: Task, split: Split, configuration: Configuration, corpus: SpeechCorpus?, root: URL,
-    counter: ProgressCounter
+    counter: ConcurrentProgress
   ) throws -> Report.SplitReport {
     let fm = FileManager.default
     let folderName = split.folderName(task: task, edition: configuration.edition)
@@ -214,7 +214,7 @@ public enum SyntheticDataset {
       let count =
         task == .speechEnhancement
         ? configuration.task1ItemsPerSplit : configuration.task2ItemsPerSplit
-      let results = ConcurrentResults<(seconds: Double, infoRow: [String]?)>(count: count)
+      let results = IndexedResults<(seconds: Double, infoRow: [String]?)>(count: count)
       DispatchQueue.concurrentPerform(iterations: count) { index in
         results.record(index) {
           var rng = itemGenerator(seed: configuration.seed, task: task, split: split, index: index)
@@ -317,56 +317,6 @@ public enum SyntheticDataset {
 extension String {
   fileprivate func leftPadded(to length: Int) -> String {
     count >= length ? self : String(repeating: "0", count: length - count) + self
-  }
-}
-
-/// Thread-safe progress counting for concurrent item generation.
-final class ProgressCounter: @unchecked Sendable {
-  private let lock = NSLock()
-  private var completed = 0
-  private let total: Int
-  private let reporter: any ProgressReporter
-
-  init(total: Int, reporter: any ProgressReporter) {
-    self.total = total
-    self.reporter = reporter
-  }
-
-  func advance(label: String) {
-    let done = lock.withLock {
-      completed += 1
-      return completed
-    }
-    reporter.report(completed: done, total: total, label: label)
-  }
-}
-
-/// Collects per-index results (or the first error) from `concurrentPerform`.
-final class ConcurrentResults<Value>: @unchecked Sendable {
-  private let lock = NSLock()
-  private var slots: [Value?]
-  private var firstError: (index: Int, error: any Error)?
-
-  init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-  func record(_ index: Int, _ body: () throws -> Value) {
-    do {
-      let value = try body()
-      lock.withLock { slots[index] = value }
-    } catch {
-      lock.withLock {
-        if let existing = firstError, existing.index < index { return }
-        firstError = (index, error)
-      }
-    }
-  }
-
-  /// The values in index order, or the error of the lowest failing index.
-  func values() throws -> [Value] {
-    if let firstError { throw firstError.error }
-    let values = slots.compactMap { $0 }
-    precondition(values.count == slots.count, "an item finished without a result or an error")
-    return values
   }
 }
 

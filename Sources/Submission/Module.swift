@@ -1,1 +1,0 @@
-// The Submission module; see docs/architecture.md.
