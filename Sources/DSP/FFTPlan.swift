@@ -30,8 +30,9 @@ public final class FFTPlan {
   private let real: UnsafeMutablePointer<Float>
   private let complex: UnsafeMutablePointer<fftwf_complex>
 
-  /// FFTW's planner is not thread-safe; every plan creation and destruction goes through it.
-  private static let planner = NSLock()
+  /// FFTW's planner is not thread-safe; every plan creation and destruction (of any precision,
+  /// see `FFTPlanDouble`) goes through it.
+  static let planner = NSLock()
 
   /// Plans transforms of length `size`.
   /// - Throws: `DSPError.invalidSize` for `size < 1`, `.planningFailed` if FFTW refuses.

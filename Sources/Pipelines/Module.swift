@@ -1,1 +1,0 @@
-// The Pipelines module; see docs/architecture.md.

@@ -1,0 +1,122 @@
+import AudioIO
+import Datasets
+public import Foundation
+public import L3DASCore
+public import Metrics
+import Submission
+
+/// `l3das score --task 1`: scores a folder of `<id>.npy` estimates against the clean speech of a
+/// Task 1 split.
+public enum Task1Scoring {
+  /// What to score and how.
+  public struct Options: Sendable {
+    /// Recognises the clean speech and the estimates (wrap it in `CachedTranscriber` to reuse
+    /// transcripts between runs).
+    public var transcriber: any Transcriber
+    /// What to do with an empty clean transcript (`.skip`, the challenge's behaviour).
+    public var emptyReference: EmptyReferencePolicy = .skip
+
+    /// Creates options.
+    public init(transcriber: any Transcriber, emptyReference: EmptyReferencePolicy = .skip) {
+      self.transcriber = transcriber
+      self.emptyReference = emptyReference
+    }
+  }
+
+  /// The clean reference files of `truth`: a Task 1 split folder (its `labels/<id>.wav`, in any
+  /// layout `SplitLocation` recognises) or a flat folder of `<id>.wav` files.
+  public static func references(in truth: URL) throws -> [String: URL] {
+    if let roots = try? SplitLocation.dataRoots(in: truth) {
+      var result: [String: URL] = [:]
+      for item in Task1Items(roots: roots) { result[item.id.description] = item.clean }
+      if !result.isEmpty { return result }
+    }
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: truth.path)) ?? []
+    var result: [String: URL] = [:]
+    for name in names where name.hasSuffix(".wav") && !name.hasPrefix(".") {
+      result[String(name.dropLast(4))] = truth.appendingPathComponent(name)
+    }
+    guard !result.isEmpty else {
+      throw ScoringError(
+        .notFound,
+        "\(truth.path): no clean speech found (expected a Task 1 split with data/ and labels/, or a folder of <id>.wav)")
+    }
+    return result
+  }
+
+  /// Scores every item; items run in parallel on all cores.
+  ///
+  /// - Throws: `ScoringError` listing every missing or extra item, or naming the first bad
+  ///   file; `TranscriptionError`, `MetricsError`, `AudioIOError` with the file named.
+  public static func score(
+    submission: URL, truth: URL, options: Options, progress: any ProgressReporter = SilentProgress()
+  ) throws -> Task1Report {
+    let references = try references(in: truth)
+    guard let names = try? FileManager.default.contentsOfDirectory(atPath: submission.path) else {
+      throw ScoringError(.notFound, "\(submission.path): no such submission folder")
+    }
+    let submitted = Set(names.filter { $0.hasSuffix(".npy") && !$0.hasPrefix(".") }.map { String($0.dropLast(4)) })
+    let missing = references.keys.filter { !submitted.contains($0) }.sorted()
+    let extra = submitted.filter { references[$0] == nil }.sorted()
+    if let message = mismatchMessage(missing: missing, extra: extra, submission: submission.path, fileExtension: "npy") {
+      throw ScoringError(.mismatchedItems, message)
+    }
+    let ids = references.keys.sorted()
+    let pool = STOIPool()
+    let results = IndexedResults<Task1ItemScore>(count: ids.count)
+    let counter = ConcurrentProgress(total: ids.count, reporter: progress)
+    DispatchQueue.concurrentPerform(iterations: ids.count) { index in
+      results.record(index) {
+        let id = ids[index]
+        guard let cleanURL = references[id] else { throw ScoringError(.notFound, "no reference for \(id)") }
+        let clean = try AudioFile.read(cleanURL)
+        guard clean.channelCount == 1 else {
+          throw ScoringError(.invalidFile, "\(cleanURL.path): clean speech must be mono, it has \(clean.channelCount) channels")
+        }
+        let estimateURL = submission.appendingPathComponent("\(id).npy")
+        let estimate = try loadEstimate(estimateURL, expectedLength: clean.frameCount)
+        let computer = try pool.take()
+        defer { pool.give(computer) }
+        let score = try Task1Metric.score(
+          id: id, clean: Array(clean.channel(0)), estimate: estimate, sampleRate: clean.sampleRate,
+          transcriber: options.transcriber, emptyReference: options.emptyReference, stoi: computer)
+        counter.advance(label: id)
+        return score
+      }
+    }
+    return Task1Report(items: try results.values())
+  }
+
+  /// Reads a submitted estimate: a float `.npy` array of shape `(N,)`, `(1, N)` or `(N, 1)`
+  /// with N equal to the clean speech's length, every value finite.
+  public static func loadEstimate(_ url: URL, expectedLength: Int) throws -> [Float] {
+    let (header, values) = try NumPyFile.readFloats(url)
+    let nonUnit = header.shape.filter { $0 != 1 }
+    guard header.shape.count >= 1, header.shape.count <= 2, nonUnit.count <= 1 else {
+      throw ScoringError(
+        .invalidFile,
+        "\(url.path): shape \(header.shape) is not mono audio (expected (\(expectedLength),); a (4, N) array holds several channels)")
+    }
+    guard values.count == expectedLength else {
+      throw ScoringError(
+        .invalidFile, "\(url.path): \(values.count) samples, but the clean speech has \(expectedLength)")
+    }
+    if let bad = values.firstIndex(where: { !$0.isFinite }) {
+      throw ScoringError(.invalidFile, "\(url.path): sample \(bad) is \(values[bad]); estimates must be finite")
+    }
+    return values
+  }
+}
+
+/// STOI computers reused across items, one per concurrent worker.
+final class STOIPool: @unchecked Sendable {
+  private let lock = NSLock()
+  private var idle: [STOIComputer] = []
+
+  func take() throws -> STOIComputer {
+    if let computer = lock.withLock({ idle.popLast() }) { return computer }
+    return try STOIComputer()
+  }
+
+  func give(_ computer: STOIComputer) { lock.withLock { idle.append(computer) } }
+}
