@@ -89,7 +89,7 @@ let package = Package(
     .executableTarget(
       name: "Benchmarks",
       dependencies: [
-        "AudioIO", "DSP", "Synthesis",
+        "AudioIO", "DSP", "Synthesis", "Metrics", "Pipelines",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings),
@@ -129,7 +129,8 @@ let package = Package(
       dependencies: ["Pipelines", "Metrics", "Submission", "Synthesis", "AudioIO", "_TestSupport"],
       swiftSettings: swiftSettings),
     .testTarget(
-      name: "L3DASCLITests", dependencies: ["L3DASCLI", "_TestSupport"],
+      name: "L3DASCLITests",
+      dependencies: ["L3DASCLI", "AudioIO", "Datasets", "Metrics", "Submission", "_TestSupport"],
       exclude: ["Snapshots"], swiftSettings: swiftSettings),
   ],
   swiftLanguageModes: [.v6]

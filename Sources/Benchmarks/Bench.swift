@@ -1,6 +1,8 @@
 import ArgumentParser
 import AudioIO
 import Foundation
+import Metrics
+import Pipelines
 import Synthesis
 
 /// `l3das-bench`: throughput benchmarks, run in release mode:
@@ -22,6 +24,18 @@ struct Bench: ParsableCommand {
   @Flag(help: "Print results as JSON.")
   var json = false
 
+  @Option(parsing: .upToNextOption, help: "Time STOI and ESTOI on this clean/estimate WAV pair (Tools/bench/metrics_compare.sh).")
+  var stoiPair: [String] = []
+
+  @Option(help: "Time Task 2 scoring of DIR/pred against DIR/truth (frame-row CSVs, Tools/bench/seld_official.py --generate).")
+  var seldFolder: String?
+
+  @Option(help: "Label frames per Task 2 file for --seld-folder.")
+  var frames = 600
+
+  @Flag(help: "Run only the cases given by options (skip the built-in audio and synthesis cases).")
+  var only = false
+
   struct Result: Codable {
     var name: String
     var medianSeconds: Double
@@ -41,15 +55,63 @@ struct Bench: ParsableCommand {
     defer { if keepFiles == nil { try? FileManager.default.removeItem(at: folder) } }
 
     var results: [Result] = []
+    if stoiPair.count == 2 {
+      let clean = Array(try AudioFile.read(URL(fileURLWithPath: stoiPair[0])).channel(0))
+      let estimateAudio = try AudioFile.read(URL(fileURLWithPath: stoiPair[1]))
+      let estimate = Array(estimateAudio.channel(0))
+      let computer = try STOIComputer()
+      for extended in [false, true] {
+        var value = 0.0
+        _ = try computer.stoi(clean: clean, estimate: estimate, sampleRate: estimateAudio.sampleRate, extended: extended)
+        let time = try Self.median(repetitions: repetitions) {
+          value = try computer.stoi(clean: clean, estimate: estimate, sampleRate: estimateAudio.sampleRate, extended: extended)
+        }
+        let seconds = Double(clean.count) / Double(estimateAudio.sampleRate)
+        results.append(Result(
+          name: extended ? "estoi" : "stoi", medianSeconds: time, bytesPerSecond: nil,
+          detail: String(format: "%.1f s at %d Hz, value %.6f", seconds, estimateAudio.sampleRate, value)))
+      }
+    }
+    if let seldFolder {
+      let folder = URL(fileURLWithPath: seldFolder, isDirectory: true)
+      let pred = folder.appendingPathComponent("pred")
+      let truth = folder.appendingPathComponent("truth")
+      let fileCount = try FileManager.default.contentsOfDirectory(atPath: pred.path).filter { $0.hasSuffix(".csv") }.count
+      var report = try Task2Scoring.score(submission: pred, truth: truth, options: .init(frameCount: frames, includeDCASEStyle: false))
+      let full = try Self.median(repetitions: repetitions) {
+        report = try Task2Scoring.score(submission: pred, truth: truth, options: .init(frameCount: frames, includeDCASEStyle: false))
+      }
+      let t = report.total
+      results.append(Result(
+        name: "task2-read-and-count", medianSeconds: full / Double(max(fileCount, 1)), bytesPerSecond: nil,
+        detail: "per file, \(frames) frames, official matching; TP \(t.truePositives) FP \(t.falsePositives) FN \(t.falseNegatives)"))
+      let ids = try FileManager.default.contentsOfDirectory(atPath: pred.path).filter { $0.hasSuffix(".csv") }.sorted()
+      let pairs = try ids.map {
+        (try Task2Rows.read(pred.appendingPathComponent($0), frameCount: frames),
+         try Task2Rows.read(truth.appendingPathComponent($0), frameCount: frames))
+      }
+      let countOnly = try Self.median(repetitions: repetitions) {
+        var metric = LocationSensitiveDetection(threshold: 2, matching: .official, frameCount: frames)
+        for (p, r) in pairs { metric.update(prediction: p, reference: r, file: "") }
+        precondition(metric.report.total == t, "count-only totals differ")
+      }
+      results.append(Result(
+        name: "task2-count-only", medianSeconds: countOnly / Double(max(fileCount, 1)), bytesPerSecond: nil,
+        detail: "per file, rows already parsed"))
+    }
+    if only {
+      try report(results)
+      return
+    }
     // The Task 2 file shape: 30 s, 4 channels, 32 kHz.
-    let frames = 30 * 32_000
-    var audio = AudioBuffer(channelCount: 4, frameCount: frames, sampleRate: 32_000)
+    let audioFrames = 30 * 32_000
+    var audio = AudioBuffer(channelCount: 4, frameCount: audioFrames, sampleRate: 32_000)
     var state: UInt32 = 1
     for i in audio.samples.indices {
       state = state &* 1_664_525 &+ 1_013_904_223
       audio.samples[i] = Float(Int32(bitPattern: state)) / 4_294_967_296
     }
-    let planarBytes = Double(frames * 4 * MemoryLayout<Float>.size)
+    let planarBytes = Double(audioFrames * 4 * MemoryLayout<Float>.size)
     for format in [AudioSampleFormat.float32, .pcm16] {
       let url = folder.appendingPathComponent("bench_30s_4ch_32k_\(format.rawValue).wav")
       let write = try Self.median(repetitions: max(3, repetitions / 5)) {
@@ -80,6 +142,10 @@ struct Bench: ParsableCommand {
         name: "synthesise one 30 s Task 2 scene (ov1, both mics, pcm16)", medianSeconds: scene,
         bytesPerSecond: nil, detail: "l3das synth work per scene"))
 
+    try report(results)
+  }
+
+  func report(_ results: [Result]) throws {
     if json {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -1,4 +1,8 @@
+import AudioIO
+import Datasets
 import Foundation
+import Metrics
+import Submission
 import Testing
 import _TestSupport
 
@@ -66,7 +70,7 @@ private func assertSnapshot(
 struct CLITests {
   @Test(
     "the help lists the commands and matches its snapshot",
-    arguments: [["--help"], ["synth", "--help"], ["info", "--help"]])
+    arguments: [["--help"], ["synth", "--help"], ["info", "--help"], ["score", "--help"], ["stoi", "--help"], ["wer", "--help"]])
   func help(arguments: [String]) throws {
     let result = try l3das(arguments)
     #expect(result.status == 0)
@@ -146,5 +150,58 @@ struct CLITests {
       ((try JSONSerialization.jsonObject(with: Data(info.stdout.utf8)) as? [String: Any])?["splits"]
       as? [[String: Any]])?.first
     #expect(split?["problemCount"] as? Int == 1)
+  }
+
+  @Test("wer scores one pair like jiwer, as text and as JSON")
+  func wer() throws {
+    let text = try l3das(["wer", "THE QUIET RIVER BENDS", "QUIET RIVER"])
+    #expect(text.status == 0 && text.stdout.contains("WER 0.5000") && text.stdout.contains("deletions 2"))
+    let json = try l3das(["wer", "A B", "A C D", "--json"])
+    let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+    #expect(object?["wer"] as? Double == 1 && object?["substitutions"] as? Int == 1 && object?["insertions"] as? Int == 1)
+  }
+
+  @Test("stoi scores a WAV pair and a .npy estimate; a length mismatch is an error")
+  func stoi() throws {
+    let dir = try TemporaryDirectory()
+    let clean = Signals.noise(channelCount: 1, frameCount: 16_000, sampleRate: 16_000, amplitude: 0.3, seed: 5)
+    try AudioFile.write(clean, to: dir.path("clean.wav"), format: .float32)
+    try AudioFile.write(clean, to: dir.path("same.wav"), format: .float32)
+    try NumPyFile.write(Array(clean.channel(0)), shape: [16_000], to: dir.path("same.npy"))
+    for estimate in ["same.wav", "same.npy"] {
+      let result = try l3das(["stoi", dir.path("clean.wav").path, dir.path(estimate).path, "--json"])
+      #expect(result.status == 0, "\(result.stderr)")
+      let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+      #expect(abs((object?["value"] as? Double ?? 0) - 1) < 1e-9)
+    }
+    try NumPyFile.write([0, 1], shape: [2], to: dir.path("short.npy"))
+    let bad = try l3das(["stoi", dir.path("clean.wav").path, dir.path("short.npy").path])
+    #expect(bad.status == 1 && bad.stderr.contains("short.npy"))
+  }
+
+  @Test("score --task 2 scores a synthetic split's own labels as F = 1 and writes a per-file CSV")
+  func scoreTask2() throws {
+    let dir = try TemporaryDirectory()
+    let root = dir.path("data")
+    #expect(try l3das(["synth", "-o", root.path, "--task", "2", "--task2-items", "2", "--task2-splits", "test", "--scene-seconds", "3", "--quiet"]).status == 0)
+    let split = root.appendingPathComponent("L3DAS22_Task2_test")
+    let submission = dir.path("sub")
+    try FileManager.default.createDirectory(at: submission, withIntermediateDirectories: true)
+    for item in try SplitLocation(folder: split).task2Items().sortedItems() {
+      let rows = Task2Rows.frames(from: try item.loadLabels(), frameCount: 30, sceneSeconds: 3)
+      let text = rows.map { "\($0.frame),\($0.soundClass.officialName),\($0.position.x),\($0.position.y),\($0.position.z)\n" }.joined()
+      try text.write(to: submission.appendingPathComponent("\(item.id).csv"), atomically: true, encoding: .utf8)
+    }
+    let result = try l3das([
+      "score", "--task", "2", "--submission", submission.path, "--truth", split.path, "--frames", "30", "--json", "--quiet",
+      "--per-file-csv", dir.path("per-file.csv").path,
+    ])
+    #expect(result.status == 0, "\(result.stderr)")
+    let total = (try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])?["total"] as? [String: Any]
+    #expect(total?["fScore"] as? Double ?? 0 > 0.999999)
+    let csv = try String(contentsOf: dir.path("per-file.csv"), encoding: .utf8)
+    #expect(csv.hasPrefix("file,tp,fp,fn,precision,recall,f\n") && csv.split(separator: "\n").count == 3)
+    let usage = try l3das(["score", "--task", "2", "--submission", submission.path, "--truth", split.path, "--matching", "best"])
+    #expect(usage.status == 64 && usage.stderr.contains("--matching"))
   }
 }

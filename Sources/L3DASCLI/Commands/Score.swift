@@ -1,0 +1,223 @@
+public import ArgumentParser
+import Datasets
+import Foundation
+import Metrics
+import Pipelines
+import SpeechRecognition
+
+extension EmptyReferencePolicy: ExpressibleByArgument {}
+extension LocationSensitiveDetection.Matching: ExpressibleByArgument {}
+
+/// Which recogniser transcribes Task 1 audio.
+enum TranscriberChoice: String, ExpressibleByArgument, CaseIterable {
+  case pocketsphinx
+  case command
+  case precomputed
+}
+
+/// `l3das score`: score a submission against the truth.
+struct Score: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Score a Task 1 or Task 2 submission against the ground truth.",
+    discussion: """
+      Task 1: --submission holds <id>.npy estimates, --truth is the test split (or a folder of \
+      clean <id>.wav). The metric is (STOI + 1 - WER)/2 per item, averaged. Both the clean speech \
+      and the estimate are transcribed by the chosen recogniser. The official challenge used \
+      wav2vec2-base-960h; the built-in PocketSphinx is much weaker, so its WER is not comparable \
+      with leaderboard numbers (plug wav2vec2 in with --transcriber command, see \
+      Tools/transcribers/). Transcripts are cached by audio content.
+
+      Task 2: --submission holds headerless <item>.csv files (frame,class,x,y,z); --truth is the \
+      test split with labels/label_<item>.csv, or a folder of <item>.csv frame rows. TP/FP/FN are \
+      summed over all files (micro F), with --matching official (the L3DAS22 count, leaderboard \
+      numbers) or one-to-one (maximum bipartite matching, the correct count).
+      """)
+
+  @Option(help: "The task: 1 (speech enhancement) or 2 (SELD).")
+  var task: Int
+
+  @Option(help: "The submission folder.")
+  var submission: String
+
+  @Option(help: "The ground-truth folder.")
+  var truth: String
+
+  @Option(help: "Task 1: pocketsphinx (built in), command (--asr-command), or precomputed (--transcripts).")
+  var transcriber: TranscriberChoice = .pocketsphinx
+
+  @Option(parsing: .upToNextOption, help: "Task 1: the recogniser command speaking the JSON-lines protocol (docs/metrics.md).")
+  var asrCommand: [String] = []
+
+  @Option(help: "Task 1: folder with reference/<id>.txt and estimate/<id>.txt transcripts.")
+  var transcripts: String?
+
+  @Option(help: "Task 1: transcript cache folder (default: $XDG_CACHE_HOME/l3das/transcripts or ~/.cache/l3das/transcripts).")
+  var cache: String?
+
+  @Flag(help: "Task 1: do not read or write the transcript cache.")
+  var noCache = false
+
+  @Option(help: "Task 1: empty clean transcript: skip (the challenge, jiwer 2.x) or count-insertions (jiwer >= 4).")
+  var emptyReference: EmptyReferencePolicy = .skip
+
+  @Flag(help: "Task 1: report the value the official scripts print (their running mean counts skipped items; docs/metrics.md) instead of the correct mean.")
+  var officialRunningMean = false
+
+  @Option(help: "Task 2: a prediction matches a truth of its class when closer than this, in metres.")
+  var threshold: Double = 2.0
+
+  @Option(help: "Task 2: official (the L3DAS22 count) or one-to-one (maximum matching).")
+  var matching: LocationSensitiveDetection.Matching = .official
+
+  @Option(help: "Task 2: label frames per file (default: the edition's, 300 for 2022, 600 for 2021).")
+  var frames: Int?
+
+  @Option(help: "Task 2: edition of the truth files: 2022 (30 s scenes) or 2021 (60 s).")
+  var edition: Edition = .l3das22
+
+  @Option(help: "Also write per-file values to this CSV file.")
+  var perFileCSV: String?
+
+  @OptionGroup var outputOptions: OutputFormatOptions
+
+  func validate() throws {
+    guard task == 1 || task == 2 else { throw ValidationError("--task must be 1 or 2") }
+    if task == 1, transcriber == .command, asrCommand.isEmpty {
+      throw ValidationError("--transcriber command needs --asr-command")
+    }
+    if task == 1, transcriber == .precomputed, transcripts == nil {
+      throw ValidationError("--transcriber precomputed needs --transcripts DIR")
+    }
+    if task == 2 {
+      guard threshold > 0, threshold.isFinite else { throw ValidationError("--threshold must be a positive number of metres") }
+      if let frames, frames < 1 { throw ValidationError("--frames must be at least 1") }
+    }
+  }
+
+  func run() throws {
+    if task == 1 { try runTask1() } else { try runTask2() }
+  }
+
+  private func makeTranscriber() throws -> any Transcriber {
+    let base: any Transcriber
+    switch transcriber {
+    case .pocketsphinx: base = try PocketSphinxTranscriber()
+    case .command: base = try ExternalCommandTranscriber(command: asrCommand)
+    case .precomputed:
+      return PrecomputedTranscripts(folder: URL(fileURLWithPath: transcripts ?? ".", isDirectory: true))
+    }
+    if noCache { return base }
+    let folder: URL
+    if let cache {
+      folder = URL(fileURLWithPath: cache, isDirectory: true)
+    } else {
+      let environment = ProcessInfo.processInfo.environment
+      let root = environment["XDG_CACHE_HOME"].map { URL(fileURLWithPath: $0) }
+        ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache")
+      folder = root.appendingPathComponent("l3das/transcripts")
+    }
+    return try CachedTranscriber(base, directory: folder)
+  }
+
+  private func runTask1() throws {
+    let asr = try makeTranscriber()
+    let bar = ProgressBar(title: "score", enabled: !outputOptions.quiet, everyItem: outputOptions.verbose)
+    let report = try Task1Scoring.score(
+      submission: URL(fileURLWithPath: submission, isDirectory: true),
+      truth: URL(fileURLWithPath: truth, isDirectory: true),
+      options: .init(transcriber: asr, emptyReference: emptyReference), progress: bar)
+    if let perFileCSV {
+      var lines = ["id,stoi,wer,metric,skipped,stoi_too_short,reference_transcript,estimate_transcript"]
+      for item in report.items {
+        let fields = [
+          item.id, item.stoi.map { String($0) } ?? "", item.wer.map { String($0) } ?? "",
+          item.metric.map { String($0) } ?? "", item.isSkipped ? "1" : "0", item.stoiTooShort ? "1" : "0",
+          CSVField.quote(item.referenceTranscript), CSVField.quote(item.estimateTranscript),
+        ]
+        lines.append(fields.joined(separator: ","))
+      }
+      try AtomicWrite.text(lines.joined(separator: "\n") + "\n", to: perFileCSV)
+    }
+    if outputOptions.json {
+      try Output.printJSON(
+        Task1Output(
+          transcriber: asr.identifier, headline: officialRunningMean ? "official-running-mean" : "mean",
+          metric: officialRunningMean ? report.official.metric : report.metric, report: report))
+      return
+    }
+    print("Task 1: \(report.scoredCount) items scored, \(report.skippedCount) skipped (empty clean transcript)")
+    if officialRunningMean {
+      print("  metric  \(fixed(report.official.metric))   official running mean (correct mean: \(fixed(report.metric)))")
+      print("  STOI    \(fixed(report.official.stoi))   official running mean (correct mean: \(fixed(report.stoi)))")
+      print("  WER     \(fixed(report.official.wer))   official running mean (correct mean: \(fixed(report.wer)))")
+    } else {
+      print("  metric  \(fixed(report.metric))   = mean of (STOI + 1 - WER)/2")
+      print("  STOI    \(fixed(report.stoi))")
+      print("  WER     \(fixed(report.wer))   (mean of per-item WER; pooled over all words: \(fixed(report.pooledWER)))")
+      if report.skippedCount > 0 {
+        print("  the official scripts would print metric \(fixed(report.official.metric)) (their running mean counts skipped items; --official-running-mean)")
+      }
+    }
+    print("  transcriber: \(asr.identifier)")
+    if transcriber == .pocketsphinx {
+      print("  note: PocketSphinx WER is not comparable with the leaderboard's wav2vec2 WER")
+    }
+    if outputOptions.verbose {
+      for item in report.items {
+        print("  \(item.id)  " + (item.isSkipped ? "skipped" : "STOI \(fixed(item.stoi ?? 0))  WER \(fixed(item.wer ?? 0))  metric \(fixed(item.metric ?? 0))"))
+      }
+    }
+  }
+
+  private func runTask2() throws {
+    let options = Task2Scoring.Options(
+      threshold: threshold, matching: matching,
+      frameCount: frames ?? edition.task2FrameCount)
+    let bar = ProgressBar(title: "score", enabled: !outputOptions.quiet, everyItem: outputOptions.verbose)
+    let report = try Task2Scoring.score(
+      submission: URL(fileURLWithPath: submission, isDirectory: true),
+      truth: URL(fileURLWithPath: truth, isDirectory: true), options: options, progress: bar)
+    if let perFileCSV {
+      var lines = ["file,tp,fp,fn,precision,recall,f"]
+      for file in report.perFile {
+        let s = file.score
+        lines.append("\(file.file),\(s.truePositives),\(s.falsePositives),\(s.falseNegatives),\(s.precision),\(s.recall),\(s.fScore)")
+      }
+      try AtomicWrite.text(lines.joined(separator: "\n") + "\n", to: perFileCSV)
+    }
+    if outputOptions.json {
+      try Output.printJSON(report)
+      return
+    }
+    let t = report.total
+    print("Task 2: \(report.perFile.count) files, \(report.frameCount) frames each, threshold \(report.threshold) m, matching \(report.matching.rawValue)")
+    print("  F \(fixed(t.fScore))   precision \(fixed(t.precision))   recall \(fixed(t.recall))   (TP \(t.truePositives), FP \(t.falsePositives), FN \(t.falseNegatives))")
+    print("  per class:            TP      FP      FN       F")
+    for c in report.perClass where c.score.truePositives + c.score.falsePositives + c.score.falseNegatives > 0 {
+      let name = c.name.padding(toLength: 32, withPad: " ", startingAt: 0)
+      print("    \(name) \(String(format: "%6d  %6d  %6d  %6.4f", c.score.truePositives, c.score.falsePositives, c.score.falseNegatives, c.score.fScore))")
+    }
+    if let d = report.dcaseStyle {
+      print("  DCASE-style (1 s segments, < \(d.threshold) m): ER \(fixed(d.errorRate))  F \(fixed(d.fScore))  LE \(d.localizationError.map { fixed($0) + " m" } ?? "n/a")  LR \(fixed(d.localizationRecall))")
+    }
+    if outputOptions.verbose {
+      for file in report.perFile {
+        print("  \(file.file)  TP \(file.score.truePositives)  FP \(file.score.falsePositives)  FN \(file.score.falseNegatives)  F \(fixed(file.score.fScore))")
+      }
+    }
+  }
+}
+
+/// The JSON shape of `l3das score --task 1 --json`.
+struct Task1Output: Encodable {
+  /// The recogniser's identifier.
+  var transcriber: String
+  /// Which aggregate `metric` is: "mean" (correct) or "official-running-mean".
+  var headline: String
+  /// The headline metric.
+  var metric: Double
+  /// Everything: per-item scores, both aggregates, pooled WER.
+  var report: Task1Report
+}
+
+func fixed(_ value: Double, digits: Int = 4) -> String { String(format: "%.\(digits)f", value) }

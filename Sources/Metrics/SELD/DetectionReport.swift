@@ -1,0 +1,121 @@
+public import Datasets
+
+/// True positive, false positive and false negative counts, with the official ratios.
+///
+/// The ratios use the official formulas with `ε = 2.220446049250313e-16`
+/// (`sys.float_info.epsilon`, the same as `np.finfo(float).eps`), placed exactly as in
+/// L3DAS22 `metrics.py` / `evaluate_baseline_task2.py`:
+/// `P = TP / (TP + FP + ε)`, `R = TP / (TP + FN + ε)`, `F = 2 · ((P · R) / (P + R + ε))`.
+/// So the F score is bit-for-bit the official one, and 0 (not NaN) when nothing matched.
+///
+/// Encodes as `{truePositives, falsePositives, falseNegatives, precision, recall, fScore}`.
+public struct DetectionScore: Sendable, Hashable, Codable {
+  /// The official epsilon, `sys.float_info.epsilon`.
+  public static let epsilon = Double.ulpOfOne
+
+  /// Matched prediction/reference pairs.
+  public var truePositives: Int
+  /// Predicted rows without a match.
+  public var falsePositives: Int
+  /// Reference rows without a match.
+  public var falseNegatives: Int
+
+  /// Creates counts.
+  public init(truePositives: Int = 0, falsePositives: Int = 0, falseNegatives: Int = 0) {
+    self.truePositives = truePositives
+    self.falsePositives = falsePositives
+    self.falseNegatives = falseNegatives
+  }
+
+  /// `TP / (TP + FP + ε)`.
+  public var precision: Double {
+    Double(truePositives) / (Double(truePositives + falsePositives) + Self.epsilon)
+  }
+
+  /// `TP / (TP + FN + ε)`.
+  public var recall: Double {
+    Double(truePositives) / (Double(truePositives + falseNegatives) + Self.epsilon)
+  }
+
+  /// `2 · ((P · R) / (P + R + ε))`, the official location-sensitive F score.
+  public var fScore: Double {
+    let p = precision
+    let r = recall
+    return 2 * ((p * r) / (p + r + Self.epsilon))
+  }
+
+  /// Sums counts (the official aggregate sums TP/FP/FN over files, then takes the ratios).
+  public static func + (a: Self, b: Self) -> Self {
+    Self(
+      truePositives: a.truePositives + b.truePositives,
+      falsePositives: a.falsePositives + b.falsePositives,
+      falseNegatives: a.falseNegatives + b.falseNegatives)
+  }
+
+  /// Adds `b` to `a`.
+  public static func += (a: inout Self, b: Self) { a = a + b }
+
+  private enum CodingKeys: String, CodingKey {
+    case truePositives, falsePositives, falseNegatives, precision, recall, fScore
+  }
+
+  /// Decodes the counts; the ratios in the JSON are ignored (they are derived).
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    truePositives = try container.decode(Int.self, forKey: .truePositives)
+    falsePositives = try container.decode(Int.self, forKey: .falsePositives)
+    falseNegatives = try container.decode(Int.self, forKey: .falseNegatives)
+  }
+
+  /// Encodes the counts and the derived ratios.
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(truePositives, forKey: .truePositives)
+    try container.encode(falsePositives, forKey: .falsePositives)
+    try container.encode(falseNegatives, forKey: .falseNegatives)
+    try container.encode(precision, forKey: .precision)
+    try container.encode(recall, forKey: .recall)
+    try container.encode(fScore, forKey: .fScore)
+  }
+}
+
+/// Everything `LocationSensitiveDetection` measured: the totals, and per class and per file.
+public struct DetectionReport: Sendable, Equatable, Codable {
+  /// The scores of one class.
+  public struct ClassScore: Sendable, Equatable, Codable {
+    /// The class.
+    public var soundClass: SoundClass
+    /// Its official name (for readers of the JSON).
+    public var name: String
+    /// Its counts over all files.
+    public var score: DetectionScore
+  }
+
+  /// The scores of one file.
+  public struct FileScore: Sendable, Equatable, Codable {
+    /// The name given to `update(prediction:reference:file:)`.
+    public var file: String
+    /// Its counts; `score.fScore` is the F the official function returns for this file.
+    public var score: DetectionScore
+  }
+
+  /// The distance threshold in metres (a pair matches if its distance is strictly below it).
+  public var threshold: Double
+  /// How pairs were counted.
+  public var matching: LocationSensitiveDetection.Matching
+  /// Frames per file.
+  public var frameCount: Int
+  /// The challenge result: TP/FP/FN summed over all files, then P, R and F (micro average).
+  public var total: DetectionScore
+  /// One entry per class, in id order, counted over all files.
+  ///
+  /// With `.oneToOne` the per-class counts add up to `total`. With `.official` they apply the
+  /// official rule within each class of each frame; because that rule takes
+  /// `min(#matched predictions, #matched references)` over all classes of a frame at once, the
+  /// per-class true positives can add up to less than `total.truePositives` (never more).
+  public var perClass: [ClassScore]
+  /// One entry per `update` call, in call order.
+  public var perFile: [FileScore]
+  /// The DCASE 2021-style segment metrics, when requested (see `DCASEStyleSELD`).
+  public var dcaseStyle: DCASEStyleSELDReport?
+}

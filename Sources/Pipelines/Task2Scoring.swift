@@ -1,0 +1,109 @@
+public import Datasets
+public import Foundation
+public import L3DASCore
+public import Metrics
+
+/// `l3das score --task 2`: scores a folder of headerless `<item>.csv` prediction files against
+/// the ground truth with the location-sensitive detection metric.
+public enum Task2Scoring {
+  /// How to score.
+  public struct Options: Sendable {
+    /// Match distance in metres (strictly below counts); 2.0 for L3DAS21/22.
+    public var threshold: Double = 2.0
+    /// `.official` (the leaderboard count) or `.oneToOne` (the correct count).
+    public var matching: LocationSensitiveDetection.Matching = .official
+    /// Label frames per file (300 for L3DAS22's 30 s scenes, 600 for L3DAS21's 60 s).
+    public var frameCount: Int = Edition.l3das22.task2FrameCount
+    /// Also compute the DCASE-style report.
+    public var includeDCASEStyle = true
+
+    /// Creates options.
+    public init(
+      threshold: Double = 2.0, matching: LocationSensitiveDetection.Matching = .official,
+      frameCount: Int = Edition.l3das22.task2FrameCount, includeDCASEStyle: Bool = true
+    ) {
+      self.threshold = threshold
+      self.matching = matching
+      self.frameCount = frameCount
+      self.includeDCASEStyle = includeDCASEStyle
+    }
+  }
+
+  /// Where the truth of one item comes from.
+  enum TruthSource {
+    /// A dataset `label_<item>.csv` event file (header; converted with the official quantisation).
+    case events(URL)
+    /// A headerless frame-row CSV in the submission format.
+    case rows(URL)
+  }
+
+  /// The truth files of `truth`: a Task 2 split (its `labels/label_<item>.csv`, in any layout
+  /// `SplitLocation` recognises), or a folder of `<item>.csv` frame rows.
+  static func truthFiles(in truth: URL) throws -> [String: TruthSource] {
+    if let roots = try? SplitLocation.dataRoots(in: truth) {
+      var result: [String: TruthSource] = [:]
+      for item in Task2Items(roots: roots) { result[item.id.description] = .events(item.labels) }
+      if !result.isEmpty { return result }
+    }
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: truth.path)) ?? []
+    var result: [String: TruthSource] = [:]
+    for name in names where name.hasSuffix(".csv") && !name.hasPrefix(".") {
+      result[String(name.dropLast(4))] = .rows(truth.appendingPathComponent(name))
+    }
+    guard !result.isEmpty else {
+      throw ScoringError(
+        .notFound,
+        "\(truth.path): no ground truth found (expected a Task 2 split with data/ and labels/, or a folder of <item>.csv frame rows)")
+    }
+    return result
+  }
+
+  /// Scores every file; files are read and parsed in parallel, then counted in name order.
+  ///
+  /// - Throws: `ScoringError` listing every missing or extra file; `SELDError` / `DatasetError`
+  ///   naming the file and row of the first malformed CSV.
+  public static func score(
+    submission: URL, truth: URL, options: Options, progress: any ProgressReporter = SilentProgress()
+  ) throws -> DetectionReport {
+    let truths = try truthFiles(in: truth)
+    guard let names = try? FileManager.default.contentsOfDirectory(atPath: submission.path) else {
+      throw ScoringError(.notFound, "\(submission.path): no such submission folder")
+    }
+    let submitted = Set(names.filter { $0.hasSuffix(".csv") && !$0.hasPrefix(".") }.map { String($0.dropLast(4)) })
+    let missing = truths.keys.filter { !submitted.contains($0) }.sorted()
+    let extra = submitted.filter { truths[$0] == nil }.sorted()
+    if let message = mismatchMessage(missing: missing, extra: extra, submission: submission.path, fileExtension: "csv") {
+      throw ScoringError(.mismatchedItems, message)
+    }
+    let ids = truths.keys.sorted()
+    let sceneSeconds = Double(options.frameCount) * Task2Rows.frameSeconds
+    let parsed = IndexedResults<(prediction: [DetectionRow], reference: [DetectionRow])>(count: ids.count)
+    let counter = ConcurrentProgress(total: ids.count, reporter: progress)
+    DispatchQueue.concurrentPerform(iterations: ids.count) { index in
+      parsed.record(index) {
+        let id = ids[index]
+        let prediction = try Task2Rows.read(
+          submission.appendingPathComponent("\(id).csv"), frameCount: options.frameCount)
+        let reference: [DetectionRow]
+        switch truths[id] {
+        case .events(let url):
+          reference = Task2Rows.frames(
+            from: try Task2Labels.read(url), frameCount: options.frameCount, sceneSeconds: sceneSeconds)
+        case .rows(let url):
+          reference = try Task2Rows.read(url, frameCount: options.frameCount)
+        case nil:
+          throw ScoringError(.notFound, "no truth for \(id)")
+        }
+        counter.advance(label: id)
+        return (prediction, reference)
+      }
+    }
+    var metric = LocationSensitiveDetection(
+      threshold: options.threshold, matching: options.matching, frameCount: options.frameCount,
+      includeDCASEStyle: options.includeDCASEStyle)
+    for (id, pair) in zip(ids, try parsed.values()) {
+      metric.update(prediction: pair.prediction, reference: pair.reference, file: "\(id).csv")
+    }
+    return metric.report
+  }
+}

@@ -1,0 +1,79 @@
+import Datasets
+import Foundation
+import Metrics
+import Pipelines
+import Synthesis
+import Testing
+import _TestSupport
+
+/// Writes frame rows as a headerless submission CSV, classes as ids.
+private func write(_ rows: [DetectionRow], to url: URL, offset: SIMD3<Double> = .zero) throws {
+  let text = rows.map { r in
+    let p = r.position + offset
+    return "\(r.frame),\(r.soundClass.rawValue),\(p.x),\(p.y),\(p.z)"
+  }.joined(separator: "\n")
+  try (text.isEmpty ? "" : text + "\n").write(to: url, atomically: true, encoding: .utf8)
+}
+
+@Suite("Task 2 scoring")
+struct Task2ScoringTests {
+  /// A synthetic test split of three 6 s scenes (60 label frames each).
+  private func makeSplit() throws -> (TemporaryDirectory, URL, [Task2Item]) {
+    let dir = try TemporaryDirectory()
+    var configuration = SyntheticDataset.Configuration()
+    configuration.task1Splits = []
+    configuration.task2Splits = [.test]
+    configuration.task2ItemsPerSplit = 3
+    configuration.task2SceneSeconds = 6
+    try SyntheticDataset.generate(configuration, at: dir.path("data"))
+    let split = dir.path("data/L3DAS22_Task2_test")
+    return (dir, split, try SplitLocation(folder: split).task2Items().sortedItems())
+  }
+
+  @Test("the labels themselves score F = 1; positions moved 1.5 m lose every match at a 1 m threshold")
+  func perfectAndShifted() throws {
+    let (dir, split, items) = try makeSplit()
+    defer { withExtendedLifetime(dir) {} }
+    let perfect = dir.path("perfect")
+    let shifted = dir.path("shifted")
+    for folder in [perfect, shifted] { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
+    var referenceCount = 0
+    for item in items {
+      let rows = Task2Rows.frames(from: try item.loadLabels(), frameCount: 60, sceneSeconds: 6)
+      referenceCount += rows.count
+      try write(rows, to: perfect.appendingPathComponent("\(item.id).csv"))
+      try write(rows, to: shifted.appendingPathComponent("\(item.id).csv"), offset: [1.5, 0, 0])
+    }
+    let report = try Task2Scoring.score(submission: perfect, truth: split, options: .init(frameCount: 60))
+    #expect(report.total.truePositives == referenceCount && report.total.falsePositives == 0 && report.total.falseNegatives == 0)
+    #expect(abs(report.total.fScore - 1) < 1e-12)
+    #expect(report.perFile.map(\.file) == items.map { "\($0.id).csv" })
+    for matching in [LocationSensitiveDetection.Matching.official, .oneToOne] {
+      let near = try Task2Scoring.score(submission: shifted, truth: split, options: .init(threshold: 2, matching: matching, frameCount: 60))
+      #expect(near.total.truePositives == referenceCount, "1.5 m < 2 m still matches")
+      let far = try Task2Scoring.score(submission: shifted, truth: split, options: .init(threshold: 1, matching: matching, frameCount: 60))
+      #expect(far.total.truePositives == 0 && far.total.falsePositives == referenceCount && far.total.falseNegatives == referenceCount)
+    }
+  }
+
+  @Test("missing files are listed, and a malformed row names its file and row")
+  func errors() throws {
+    let (dir, split, items) = try makeSplit()
+    defer { withExtendedLifetime(dir) {} }
+    let submission = dir.path("sub")
+    try FileManager.default.createDirectory(at: submission, withIntermediateDirectories: true)
+    try "".write(to: submission.appendingPathComponent("\(items[0].id).csv"), atomically: true, encoding: .utf8)
+    let mismatch = #expect(throws: ScoringError.self) {
+      try Task2Scoring.score(submission: submission, truth: split, options: .init(frameCount: 60))
+    }
+    #expect(mismatch?.code == .mismatchedItems && mismatch?.message.contains("missing 2") == true)
+    for item in items.dropFirst() {
+      try "0,Knock,1,0,0\n3,Dog,0,0,0\n".write(to: submission.appendingPathComponent("\(item.id).csv"), atomically: true, encoding: .utf8)
+    }
+    let error = #expect(throws: (any Error).self) {
+      try Task2Scoring.score(submission: submission, truth: split, options: .init(frameCount: 60))
+    }
+    let text = "\(error.map { "\($0)" } ?? "")"
+    #expect(text.contains("\(items[1].id).csv:2") && text.contains("Dog"), "\(text)")
+  }
+}
