@@ -2,6 +2,7 @@ import Datasets
 import Foundation
 import Metrics
 import Testing
+import _TestSupport
 
 // MARK: - Fixture loading
 
@@ -461,6 +462,222 @@ struct SELDReadingTests {
       let parsed = try Task2Rows.parse(csv, path: "n.csv")
       let expected = try #require(Double(text), "\(text)")
       #expect(parsed.first?.position.x.bitPattern == expected.bitPattern, "\(text)")
+    }
+  }
+}
+
+// MARK: - The plain-row path and the general path
+
+/// A random detection CSV mixing what the plain-row path reads (Python-style numbers, names,
+/// ids, LF and CRLF) with what only the general path reads (exponents, 20+ digit numbers,
+/// `12.0` frames, `7.0` ids), and the rows it must give (values from `Double(String)`).
+private func randomDetectionCSV(_ g: inout TestRandom, lines: Int) -> (String, [DetectionRow]) {
+  func pick<T>(_ options: [T]) -> T { options[Int(g.next() % UInt64(options.count))] }
+  func number() -> String {
+    let value = Double.random(in: -4...4, using: &g)
+    switch g.next() % 16 {
+    case 0: return String(format: "%.\(g.next() % 24)f", value)  // up to 24 decimals
+    case 1: return pick(["0", "-0", "-0.0", "+2.25", ".5", "5.", "3", "1e-05", "2.5E+3", "-7e0"])
+    case 2:
+      return pick([
+        "0.000123456789012345678", "4503599627370496.5", "9007199254740993",
+        "0.30000000000000004", "1234567890123456789", "0.1", "-1.9999999999999999",
+      ])
+    case 3: return "\(value * 1e-6)"  // Swift prints these with an exponent
+    default: return "\(value)"  // the shortest round trip, as Python's repr
+    }
+  }
+  var text = g.next() % 8 == 0 ? "\u{FEFF}" : ""
+  var rows: [DetectionRow] = []
+  for index in 0..<lines {
+    if g.next() % 40 == 0 { text += pick(["\n", "\r\n", "  \n"]) }
+    let frame = Int(g.next() % 600)
+    let soundClass = SoundClass.allCases[Int(g.next() % 14)]
+    let frameText = g.next() % 30 == 0 ? "\(frame).0" : "\(frame)"
+    let classText: String
+    switch g.next() % 10 {
+    case 0, 1: classText = "\(soundClass.rawValue)"
+    case 2: classText = g.next() % 2 == 0 ? "\(soundClass.rawValue).0" : "0\(soundClass.rawValue)"
+    default: classText = soundClass.officialName
+    }
+    let (x, y, z) = (number(), number(), number())
+    text += "\(frameText),\(classText),\(x),\(y),\(z)"
+    if index < lines - 1 || g.next() % 2 == 0 { text += g.next() % 5 == 0 ? "\r\n" : "\n" }
+    // NaN (never equal bit for bit to a parsed value) if the generator wrote a non-number.
+    let position = SIMD3([x, y, z].map { Double($0) ?? .nan })
+    rows.append(DetectionRow(frame: frame, soundClass: soundClass, position: position))
+  }
+  return (text, rows)
+}
+
+/// Equal rows, positions compared bit for bit (so -0.0 is not 0.0).
+private func identical(_ a: [DetectionRow], _ b: [DetectionRow]) -> Bool {
+  a.count == b.count
+    && zip(a, b).allSatisfy { p, q in
+      p.frame == q.frame && p.soundClass == q.soundClass
+        && (0..<3).allSatisfy { p.position[$0].bitPattern == q.position[$0].bitPattern }
+    }
+}
+
+/// The same text with a space before every non-blank line: the plain-row path takes no
+/// spaces, so every row then goes through the general path.
+private func throughGeneralPath(_ text: String) -> String {
+  var text = text
+  let bom = text.hasPrefix("\u{FEFF}")
+  if bom { text.removeFirst() }
+  let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+    line.allSatisfy({ $0 == " " || $0 == "\r" }) ? String(line) : " " + line
+  }
+  return (bom ? "\u{FEFF}" : "") + lines.joined(separator: "\n")
+}
+
+@Suite("SELD: the plain-row reader and the general reader agree")
+struct SELDPlainRowTests {
+  @Test("fixtures and 400 random files: the same rows through both paths, and as written")
+  func bothPathsGiveTheSameRows() throws {
+    let root = try fixturesURL().appendingPathComponent("seld")
+    for name in try FileManager.default.contentsOfDirectory(atPath: root.path).sorted()
+    where name.hasSuffix(".csv") {
+      let text = try String(contentsOf: root.appendingPathComponent(name), encoding: .utf8)
+      let plain = try Task2Rows.parse(text, path: name)
+      let general = try Task2Rows.parse(throughGeneralPath(text), path: name)
+      #expect(identical(plain, general), "\(name)")
+    }
+    var generator = TestRandom(seed: 21)
+    for _ in 0..<400 {
+      let (text, expected) = randomDetectionCSV(&generator, lines: 1 + Int(generator.next() % 60))
+      let plain = try Task2Rows.parse(text, path: "r.csv", frameCount: 600)
+      let general = try Task2Rows.parse(throughGeneralPath(text), path: "r.csv", frameCount: 600)
+      #expect(identical(plain, expected), "\(text.debugDescription)")
+      #expect(identical(general, expected), "\(text.debugDescription)")
+    }
+  }
+
+  @Test("decimal ties and near-ties at 53 bits agree bit for bit with Double(String)")
+  func ties() throws {
+    var generator = TestRandom(seed: 5)
+    var texts: [String] = []
+    for q in 1...4 {
+      var five: UInt64 = 1
+      for _ in 0..<q { five *= 5 }
+      for _ in 0..<2_000 {
+        // s · 5^q / 10^q = s / 2^q with an odd 54-bit s: exactly halfway between two doubles.
+        let s = (UInt64(1) << 53) | (generator.next() & ((UInt64(1) << 53) - 1)) | 1
+        let (m, overflow) = s.multipliedReportingOverflow(by: five)
+        guard !overflow else { continue }
+        for mantissa in [m - 1, m, m + 1] {
+          var digits = String(mantissa)
+          while digits.count <= q { digits = "0" + digits }
+          digits.insert(".", at: digits.index(digits.endIndex, offsetBy: -q))
+          texts.append(digits)
+        }
+      }
+    }
+    for text in texts {
+      let rows = try Task2Rows.parse("0,Knock,\(text),-\(text),0", path: "t.csv")
+      let expected = try #require(Double(text))
+      #expect(rows.first?.position.x.bitPattern == expected.bitPattern, "\(text)")
+      #expect(rows.first?.position.y.bitPattern == (-expected).bitPattern, "\(text)")
+    }
+  }
+
+  @Test("reading into a fresh array or a reused buffer gives the rows of parsing the text")
+  func readingPathsAgree() throws {
+    let directory = try TemporaryDirectory(prefix: "seld-read")
+    var generator = TestRandom(seed: 9)
+    var files: [(URL, [DetectionRow])] = []
+    for index in 0..<12 {
+      let (text, expected) = randomDetectionCSV(
+        &generator, lines: index % 3 == 0 ? 2_000 : 1 + Int(generator.next() % 50))
+      let url = directory.path("\(index).csv")
+      try text.write(to: url, atomically: true, encoding: .utf8)
+      files.append((url, expected))
+    }
+    // Short rows: more rows than the reader's first guess (one per 48 bytes).
+    let short = directory.path("short.csv")
+    try String(repeating: "1,7,0,0,0\n", count: 5_000).write(
+      to: short, atomically: true, encoding: .utf8)
+    files.append(
+      (
+        short,
+        Array(repeating: DetectionRow(frame: 1, soundClass: .knock, position: .zero), count: 5_000)
+      ))
+    let empty = directory.path("empty.csv")
+    try "".write(to: empty, atomically: true, encoding: .utf8)
+    files.append((empty, []))
+    var buffer = Task2RowBuffer()
+    for (url, expected) in files + files.reversed() {
+      #expect(
+        identical(try Task2Rows.read(url, frameCount: 600), expected), "\(url.lastPathComponent)")
+      try Task2Rows.read(url, frameCount: 600, into: &buffer)
+      #expect(identical(buffer.withRows { Array($0) }, expected), "\(url.lastPathComponent)")
+    }
+  }
+
+  struct Malformed: Sendable, CustomTestStringConvertible {
+    var text: String
+    var code: SELDError.Code
+    var row: Int
+    var message: String
+    var testDescription: String { "\(code): \(text.debugDescription)" }
+  }
+
+  @Test(
+    "rows that start like plain rows but are not: the same error, naming file and row, on every path",
+    arguments: [
+      Malformed(
+        text: "0,Knock,0.5,1.5,2.5,3\n", code: .wrongFieldCount, row: 1, message: "found 6"),
+      Malformed(
+        text: "0,Knock,0,0,0\n1,Knocks,0,0,0\n", code: .unknownClass, row: 2,
+        message: "unknown class 'Knocks'"),
+      Malformed(text: "0,Kn,0,0,0\n", code: .unknownClass, row: 1, message: "unknown class 'Kn'"),
+      Malformed(
+        text: "0,Female_speech_and_woman_speakinG,0,0,0\n", code: .unknownClass, row: 1,
+        message: "unknown class 'Female_speech_and_woman_speakinG'"),
+      Malformed(
+        text: "0,Knock,0,0,0\n1,Knock,0,0,0\n299,14,0,0,0", code: .unknownClass, row: 3,
+        message: "unknown class id 14"),
+      Malformed(
+        text: "0,Knock,1.5e,0,0\n", code: .invalidCoordinate, row: 1,
+        message: "x: '1.5e' is not a number"),
+      Malformed(
+        text: "0,Knock,0.1234567890123456789012,0,0\n5,Knock,0,0,--1\n", code: .invalidCoordinate,
+        row: 2, message: "z: '--1' is not a number"),
+      Malformed(
+        text: "0,Knock,0,1e999,0\n", code: .invalidCoordinate, row: 1,
+        message: "y: '1e999' is not a finite number"),
+      Malformed(
+        text: "0,Knock,0,0,0\n\r\n1234567890,Knock,0,0,0\n", code: .frameOutOfRange, row: 3,
+        message: "frame 1234567890 is out of range"),
+      Malformed(
+        text: "0,Knock,0,0,0\n299,Knock,0,0,0\n300,Knock,0,0,0", code: .frameOutOfRange, row: 3,
+        message: "frame 300 is out of range"),
+      Malformed(
+        text: "0,Knock,0,0,0\r\r\n", code: .invalidCoordinate, row: 1, message: "z: '0"),
+      Malformed(text: "0,Knock,0,0,\n", code: .invalidCoordinate, row: 1, message: "z: '' is not"),
+      Malformed(
+        text: "0,Knock,-,0,0\n", code: .invalidCoordinate, row: 1, message: "x: '-' is not"),
+      Malformed(
+        text: "0,Knock,0,.,0\n", code: .invalidCoordinate, row: 1, message: "y: '.' is not"),
+    ])
+  func malformed(_ c: Malformed) throws {
+    let directory = try TemporaryDirectory(prefix: "seld-malformed")
+    let url = directory.path("x.csv")
+    try c.text.write(to: url, atomically: true, encoding: .utf8)
+    var buffer = Task2RowBuffer()
+    let errors = [
+      #expect(throws: SELDError.self) {
+        try Task2Rows.parse(c.text, path: url.path, frameCount: 300)
+      },
+      #expect(throws: SELDError.self) { try Task2Rows.read(url, frameCount: 300) },
+      #expect(throws: SELDError.self) { try Task2Rows.read(url, frameCount: 300, into: &buffer) },
+    ]
+    for error in errors {
+      #expect(error?.code == c.code)
+      #expect(error?.path == url.path)
+      #expect(error?.row == c.row)
+      #expect(error?.message.contains(c.message) == true, "\(String(describing: error))")
+      #expect(error == errors[0])
     }
   }
 }

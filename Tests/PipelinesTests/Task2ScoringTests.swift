@@ -56,6 +56,47 @@ struct Task2ScoringTests {
     }
   }
 
+  @Test("the report, DCASE-style part included, equals scoring the files one by one in name order")
+  func sameAsSequential() throws {
+    let (dir, split, items) = try makeSplit()
+    defer { withExtendedLifetime(dir) {} }
+    let submission = dir.path("jittered")
+    try FileManager.default.createDirectory(at: submission, withIntermediateDirectories: true)
+    var sequential = LocationSensitiveDetection(
+      threshold: 1, matching: .oneToOne, frameCount: 60, includeDCASEStyle: true)
+    for (index, item) in items.enumerated() {
+      let reference = Task2Rows.frames(
+        from: try item.loadLabels(), frameCount: 60, sceneSeconds: 6)
+      let url = submission.appendingPathComponent("\(item.id).csv")
+      try write(reference, to: url, offset: [0.3 * Double(index), -0.4, 0.7])
+      sequential.update(
+        prediction: try Task2Rows.read(url, frameCount: 60), reference: reference,
+        file: "\(item.id).csv")
+    }
+    let report = try Task2Scoring.score(
+      submission: submission, truth: split,
+      options: .init(threshold: 1, matching: .oneToOne, frameCount: 60))
+    #expect(report == sequential.report)
+    #expect(report.dcaseStyle != nil)
+  }
+
+  @Test("file paths built by concatenation equal URL.appendingPathComponent(_:).path")
+  func filePaths() {
+    let folders = [
+      "/tmp/sub", "/tmp/sub/", "/", "/tmp/a b", "/tmp/ünï", "/tmp/a%20b", "relative/dir",
+    ]
+    for folder in folders {
+      for isDirectory in [true, false] {
+        let url = URL(fileURLWithPath: folder, isDirectory: isDirectory)
+        for name in ["x.csv", "split0_1.csv", "a b.csv", "é.csv"] {
+          #expect(
+            Task2Scoring.filePath(in: url.path, name) == url.appendingPathComponent(name).path,
+            "\(folder) \(name)")
+        }
+      }
+    }
+  }
+
   @Test("missing files are listed, and a malformed row names its file and row")
   func errors() throws {
     let (dir, split, items) = try makeSplit()

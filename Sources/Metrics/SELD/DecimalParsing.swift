@@ -4,10 +4,13 @@
 /// numbers Python writes, which would dominate reading a submission. Here a decimal with at
 /// most 19 significant digits (read eight at a time with SWAR, as in fast_float) and a power
 /// of ten `10^-q`, `0 ≤ q ≤ 19`, is converted by the first exact method that applies:
-/// 1. mantissa ≤ 2^53: one `Double` division (Clinger's fast path);
-/// 2. on x86-64: one `Float80` division, unless the 64-bit quotient lies exactly halfway
+/// 1. one 64 × 64 → 128-bit multiplication by a rounded-up reciprocal of `5^q` (as in
+///    Eisel–Lemire): exact unless the truncated product sits exactly on a rounding boundary,
+///    about one input in a thousand (`scaledDown`);
+/// 2. mantissa ≤ 2^53: one `Double` division (Clinger's fast path);
+/// 3. on x86-64: one `Float80` division, unless the 64-bit quotient lies exactly halfway
 ///    between two doubles (then double rounding could be wrong);
-/// 3. otherwise one 128-by-64-bit integer division whose quotient keeps 10–11 bits beyond the
+/// 4. otherwise one 128-by-64-bit integer division whose quotient keeps 10–11 bits beyond the
 ///    53-bit significand, plus the remainder as a sticky bit: exact round-to-nearest-even.
 ///
 /// Anything else (more digits, large exponents, `nan`, `inf`) falls back to
@@ -23,6 +26,25 @@ enum DecimalParsing {
     100_000_000_000_000, 1_000_000_000_000_000, 10_000_000_000_000_000,
     100_000_000_000_000_000, 1_000_000_000_000_000_000, 10_000_000_000_000_000_000,
   ]
+
+  /// `⌈2^(64+k) / 5^q⌉` for `q` in 1…19, with `k = ⌊log2 5^q⌋` so that each lies in
+  /// `[2^63, 2^64)`; index `q − 1`. (Printed by Python: `-(-(1 << (64 + k)) // 5**q)`.)
+  private static let reciprocalsOfPowersOfFive: [UInt64] = [
+    0xCCCC_CCCC_CCCC_CCCD, 0xA3D7_0A3D_70A3_D70B, 0x8312_6E97_8D4F_DF3C, 0xD1B7_1758_E219_652C,
+    0xA7C5_AC47_1B47_8424, 0x8637_BD05_AF6C_69B6, 0xD6BF_94D5_E57A_42BD, 0xABCC_7711_8461_CEFD,
+    0x8970_5F41_36B4_A598, 0xDBE6_FECE_BDED_D5BF, 0xAFEB_FF0B_CB24_AAFF, 0x8CBC_CC09_6F50_88CC,
+    0xE12E_1342_4BB4_0E14, 0xB424_DC35_095C_D810, 0x901D_7CF7_3AB0_ACDA, 0xE695_94BE_C44D_E15C,
+    0xB877_AA32_36A4_B44A, 0x9392_EE8E_921D_5D08, 0xEC1E_4A7D_B695_61A6,
+  ]
+
+  /// `k + q` for the reciprocal of `5^q` above (`k = ⌊log2 5^q⌋`); index `q − 1`.
+  private static let reciprocalShifts: [Int] = [
+    3, 6, 9, 13, 16, 19, 23, 26, 29, 33, 36, 39, 43, 46, 49, 53, 56, 59, 63,
+  ]
+
+  /// `10^k` for `k` in 0…19.
+  @inline(__always)
+  static func powerOfTen(_ k: Int) -> UInt64 { powersOfTen[k] }
 
   /// `10^k` for `k` in 0…22, each exactly representable as a `Double`.
   private static let exactDoublePowersOfTen: [Double] = [
@@ -116,7 +138,7 @@ enum DecimalParsing {
     if mantissa == 0 { return (negative ? -0.0 : 0.0, i) }
     let magnitude: Double
     if decimalExponent <= 0 && decimalExponent >= -19 {
-      magnitude = divide(mantissa, byPowerOfTen: -decimalExponent)
+      magnitude = scaledDown(mantissa, byPowerOfTen: -decimalExponent)
     } else if decimalExponent > 0 && decimalExponent <= 22 && mantissa <= 1 << 53 {
       // Both factors are exact doubles, so the one rounding of the product is correct.
       magnitude = Double(mantissa) * exactDoublePowersOfTen[decimalExponent]
@@ -145,6 +167,29 @@ enum DecimalParsing {
       ((value & 0x0000_00FF_0000_00FF) &* 0x000F_4240_0000_0064
         &+ ((value >> 16) & 0x0000_00FF_0000_00FF) &* 0x0000_2710_0000_0001) >> 32
     return (value, leadingZeros)
+  }
+
+  /// `mantissa / 10^q` rounded to nearest-even; `mantissa > 0`, `0 ≤ q ≤ 19`.
+  @inline(__always)
+  static func scaledDown(_ mantissa: UInt64, byPowerOfTen q: Int) -> Double {
+    if q == 0 { return Double(mantissa) }  // UInt64 → Double rounds correctly
+    // w = mantissa · 2^lz has its top bit set; R = 2^(64+k) / 5^q + ε with 0 ≤ ε < 1. The
+    // product P = w · R exceeds the exact T = w · 2^(64+k) / 5^q by w · ε < 2^64, so T and P
+    // lie in the same rounding interval unless the integer H = ⌊P / 2^64⌋ is itself a
+    // rounding boundary (its bits below the 53-bit significand are exactly 100…0): then, and
+    // for exact ties, ask `divide`. H has 63 or 64 bits since w, R ∈ [2^63, 2^64).
+    let lz = mantissa.leadingZeroBitCount
+    let high = (mantissa &<< UInt64(lz)).multipliedFullWidth(by: reciprocalsOfPowersOfFive[q &- 1])
+      .high
+    let extra = 10 &+ Int(truncatingIfNeeded: high &>> 63)  // 11 − leading zeros (0 or 1)
+    let rest = high & ((1 &<< UInt64(extra)) &- 1)
+    let half: UInt64 = 1 &<< UInt64(extra &- 1)
+    guard rest != half else { return divide(mantissa, byPowerOfTen: q) }
+    // value = S · 2^p with S the rounded significand in [2^52, 2^53] (2^53 carries into the
+    // exponent field below, which is still exact); biased exponent p + 1075.
+    let significand = (high &>> UInt64(extra)) &+ (rest > half ? 1 : 0)
+    let power = extra &- reciprocalShifts[q &- 1] &- lz
+    return Double(bitPattern: (UInt64(power &+ 1074) &<< 52) &+ significand)
   }
 
   /// `mantissa / 10^q` rounded to nearest-even; `mantissa > 0`, `0 ≤ q ≤ 19`.

@@ -26,6 +26,13 @@ struct FrameGroups: Sendable {
   ///
   /// - Precondition: every row's frame is in `0..<frameCount`.
   mutating func fill(_ rows: [DetectionRow], frameCount: Int, role: String) {
+    rows.withUnsafeBufferPointer { fill($0, frameCount: frameCount, role: role) }
+  }
+
+  /// Regroups `rows` for a file of `frameCount` frames.
+  ///
+  /// - Precondition: every row's frame is in `0..<frameCount`.
+  mutating func fill(_ rows: UnsafeBufferPointer<DetectionRow>, frameCount: Int, role: String) {
     starts.removeAll(keepingCapacity: true)
     starts.append(contentsOf: repeatElement(0, count: frameCount + 1))
     var sorted = true

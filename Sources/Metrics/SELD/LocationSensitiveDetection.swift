@@ -1,4 +1,6 @@
 import Datasets
+import Foundation
+import L3DASCore
 
 /// The L3DAS Task 2 metric: location-sensitive detection F score, accumulated over files.
 ///
@@ -59,9 +61,7 @@ public struct LocationSensitiveDetection: Sendable {
   private var classScores = [DetectionScore](
     repeating: DetectionScore(), count: FrameMatcher.classCount)
   private var fileScores: [DetectionReport.FileScore] = []
-  private var predictionGroups = FrameGroups()
-  private var referenceGroups = FrameGroups()
-  private var matcher = FrameMatcher()
+  private var counter = FileCounter()
   private var dcaseStyle: DCASEStyleSELD?
 
   /// Creates an empty accumulator.
@@ -101,21 +101,79 @@ public struct LocationSensitiveDetection: Sendable {
   public mutating func update(prediction: [DetectionRow], reference: [DetectionRow], file: String)
     -> DetectionScore
   {
-    predictionGroups.fill(prediction, frameCount: frameCount, role: "prediction")
-    referenceGroups.fill(reference, frameCount: frameCount, role: "reference")
-    let score = matcher.count(
-      prediction: predictionGroups, reference: referenceGroups, frameCount: frameCount,
+    let score = counter.count(
+      prediction: prediction, reference: reference, frameCount: frameCount,
       threshold: threshold, matching: matching)
+    add(score, classTallies: counter.matcher.classTallies, file: file)
+    dcaseStyle?.update(prediction: counter.predictionGroups, reference: counter.referenceGroups)
+    return score
+  }
+
+  /// Adds one counted file to the totals.
+  private mutating func add(_ score: DetectionScore, classTallies tallies: [Int], file: String) {
     total += score
-    let tallies = matcher.classTallies
     for c in classScores.indices {
       classScores[c] += DetectionScore(
         truePositives: tallies[3 * c], falsePositives: tallies[3 * c + 1],
         falseNegatives: tallies[3 * c + 2])
     }
     fileScores.append(DetectionReport.FileScore(file: file, score: score))
-    dcaseStyle?.update(prediction: predictionGroups, reference: referenceGroups)
-    return score
+  }
+
+  /// Scores `count` files on all cores and adds them in index order.
+  ///
+  /// The report is the one `update(prediction:reference:file:)` gives when called for files
+  /// `0..<count` in order: each worker reads, groups and counts whole files, reusing its own
+  /// buffers from file to file, and the counts, which are integers, are added afterwards in
+  /// order. The DCASE-style report, whose sums are floating point, is also accumulated
+  /// afterwards in order, from the kept groups.
+  ///
+  /// - Parameters:
+  ///   - count: the number of files.
+  ///   - name: the name of file `i` in the per-file breakdown.
+  ///   - read: fills the two buffers with the prediction and reference rows of file `i`;
+  ///     called once per file, from several threads.
+  /// - Throws: the error `read` threw for the lowest index; then nothing is added.
+  package mutating func update(
+    files count: Int, name: (Int) -> String,
+    read: @Sendable (Int, inout Task2RowBuffer, inout Task2RowBuffer) throws -> Void
+  ) throws {
+    struct Counted: Sendable {
+      var score: DetectionScore
+      var classTallies: [Int]
+      var groups: (prediction: FrameGroups, reference: FrameGroups)?
+    }
+    let results = IndexedResults<Counted>(count: count)
+    let next = NextIndex()
+    let workers = Swift.min(count, Swift.max(1, ProcessInfo.processInfo.activeProcessorCount))
+    let (frameCount, threshold, matching) = (self.frameCount, self.threshold, self.matching)
+    let keepGroups = dcaseStyle != nil
+    DispatchQueue.concurrentPerform(iterations: workers) { _ in
+      var scratch = WorkerScratch.take()
+      defer { WorkerScratch.giveBack(scratch) }
+      while let index = next.take(below: count) {
+        results.record(index) {
+          try read(index, &scratch.prediction, &scratch.reference)
+          let score = scratch.prediction.withRows { p in
+            scratch.reference.withRows { r in
+              scratch.counter.count(
+                prediction: p, reference: r, frameCount: frameCount, threshold: threshold,
+                matching: matching)
+            }
+          }
+          let counter = scratch.counter
+          return Counted(
+            score: score, classTallies: counter.matcher.classTallies,
+            groups: keepGroups ? (counter.predictionGroups, counter.referenceGroups) : nil)
+        }
+      }
+    }
+    for (index, counted) in try results.values().enumerated() {
+      add(counted.score, classTallies: counted.classTallies, file: name(index))
+      if let groups = counted.groups {
+        dcaseStyle?.update(prediction: groups.prediction, reference: groups.reference)
+      }
+    }
   }
 
   /// Everything measured so far.
@@ -141,5 +199,82 @@ public struct LocationSensitiveDetection: Sendable {
     var metric = LocationSensitiveDetection(
       threshold: threshold, matching: matching, frameCount: frameCount)
     return metric.update(prediction: prediction, reference: reference, file: "")
+  }
+}
+
+/// The grouping and counting scratch space of one file at a time.
+struct FileCounter: Sendable {
+  private(set) var predictionGroups = FrameGroups()
+  private(set) var referenceGroups = FrameGroups()
+  private(set) var matcher = FrameMatcher()
+
+  /// Groups the rows of one file and counts it; `matcher.classTallies` then holds its
+  /// per-class counts.
+  mutating func count(
+    prediction: [DetectionRow], reference: [DetectionRow], frameCount: Int, threshold: Double,
+    matching: LocationSensitiveDetection.Matching
+  ) -> DetectionScore {
+    prediction.withUnsafeBufferPointer { p in
+      reference.withUnsafeBufferPointer { r in
+        count(
+          prediction: p, reference: r, frameCount: frameCount, threshold: threshold,
+          matching: matching)
+      }
+    }
+  }
+
+  /// Groups the rows of one file and counts it.
+  mutating func count(
+    prediction: UnsafeBufferPointer<DetectionRow>, reference: UnsafeBufferPointer<DetectionRow>,
+    frameCount: Int, threshold: Double, matching: LocationSensitiveDetection.Matching
+  ) -> DetectionScore {
+    predictionGroups.fill(prediction, frameCount: frameCount, role: "prediction")
+    referenceGroups.fill(reference, frameCount: frameCount, role: "reference")
+    return matcher.count(
+      prediction: predictionGroups, reference: referenceGroups, frameCount: frameCount,
+      threshold: threshold, matching: matching)
+  }
+}
+
+/// The buffers of one worker of `LocationSensitiveDetection.update(files:name:read:)`.
+///
+/// Idle ones are kept between calls (at most one per processor, none holding more than
+/// 16 MB), so that scoring again does not allocate, and have the kernel fault in, the same
+/// memory again.
+private struct WorkerScratch: Sendable {
+  var counter = FileCounter()
+  var prediction = Task2RowBuffer()
+  var reference = Task2RowBuffer()
+
+  private static let lock = NSLock()
+  nonisolated(unsafe) private static var idle: [WorkerScratch] = []
+
+  static func take() -> WorkerScratch {
+    lock.withLock { idle.popLast() } ?? WorkerScratch()
+  }
+
+  static func giveBack(_ scratch: WorkerScratch) {
+    guard scratch.prediction.retainedBytes + scratch.reference.retainedBytes <= 16 << 20 else {
+      return
+    }
+    let limit = ProcessInfo.processInfo.activeProcessorCount
+    lock.withLock {
+      if idle.count < limit { idle.append(scratch) }
+    }
+  }
+}
+
+/// Hands out the indices `0, 1, 2, …` to concurrent workers, each once.
+private final class NextIndex: @unchecked Sendable {
+  private let lock = NSLock()
+  private var value = 0
+
+  /// The next index, or `nil` once `limit` is reached.
+  func take(below limit: Int) -> Int? {
+    lock.withLock {
+      guard value < limit else { return nil }
+      defer { value += 1 }
+      return value
+    }
   }
 }
