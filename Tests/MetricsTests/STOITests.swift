@@ -185,6 +185,26 @@ struct STOITests {
     #expect(rate?.code == .invalidSampleRate)
   }
 
+  @Test(
+    "non-finite samples are found on the fast resampling path too",
+    arguments: [(0, Float.nan), (33_333, Float.infinity), (95_999, -Float.infinity)])
+  func nonFiniteOnFastPath(index: Int, value: Float) throws {
+    let x = Self.speechLikeSignal(seconds: 6, sampleRate: 16_000)
+    let computer = try STOIComputer()
+    for bad in [0, 1] {
+      var pair = [x, Self.noisy(x, seed: 9)]
+      pair[bad][index] = value
+      for extended in [false, true] {
+        let error = #expect(throws: MetricsError.self) {
+          try computer.stoi(
+            clean: pair[0], estimate: pair[1], sampleRate: 16_000, extended: extended)
+        }
+        #expect(error?.code == .nonFiniteSamples)
+        #expect(error?.message.contains("sample \(index)") == true, "\(String(describing: error))")
+      }
+    }
+  }
+
   @Test("a signal shorter than one frame gives the too-short sentinel")
   func shorterThanOneFrame() throws {
     let x: [Float] = (0..<200).map { Float(sin(Double($0) * 0.1)) }
@@ -206,6 +226,49 @@ struct STOITests {
     #expect(first == again)
     let fresh = try STOI.stoi(clean: x16, estimate: y16, sampleRate: 16_000)
     #expect(first == fresh)
+  }
+
+  @Test(
+    "parallel and single-thread evaluation give the same bits",
+    arguments: [10_000, 16_000, 22_050, 48_000])
+  func parallelEqualsSerial(sampleRate: Int) throws {
+    let serial = try STOIComputer(parallel: false)
+    let parallel = try STOIComputer(parallel: true)
+    #expect(!serial.parallel && parallel.parallel)
+    let x = Self.speechLikeSignal(seconds: 4, sampleRate: sampleRate)
+    let y = Self.noisy(x, seed: 11)
+    // Digital silence in the estimate takes ESTOI's exact (direct-sum) path.
+    var silent = y
+    for i in (y.count / 2)..<(3 * y.count / 4) { silent[i] = 0 }
+    for estimate in [y, silent] {
+      for extended in [false, true] {
+        let a = try serial.evaluate(
+          clean: x, estimate: estimate, sampleRate: sampleRate, extended: extended)
+        // Several times, since the split of the work between threads varies.
+        for _ in 0..<3 {
+          let b = try parallel.evaluate(
+            clean: x, estimate: estimate, sampleRate: sampleRate, extended: extended)
+          #expect(a.value.bitPattern == b.value.bitPattern, "\(sampleRate) Hz: \(a) vs \(b)")
+          #expect(a == b)
+        }
+      }
+    }
+  }
+
+  @Test("parallel computers used from many threads at once stay correct")
+  func nestedParallelism() throws {
+    let x = Self.speechLikeSignal(seconds: 2, sampleRate: 16_000)
+    let y = Self.noisy(x, seed: 5)
+    let expected = try STOIComputer(parallel: false).stoi(
+      clean: x, estimate: y, sampleRate: 16_000)
+    let results = UnsafeMutableBufferPointer<Double>.allocate(capacity: 8)
+    defer { results.deallocate() }
+    nonisolated(unsafe) let output = results
+    DispatchQueue.concurrentPerform(iterations: 8) { index in
+      let value = try? STOIComputer().stoi(clean: x, estimate: y, sampleRate: 16_000)
+      output[index] = value ?? .nan
+    }
+    for value in results { #expect(value.bitPattern == expected.bitPattern) }
   }
 
   @Test("the one-third-octave bands are pystoi's (FACTS.md §4.2)")
@@ -363,6 +426,88 @@ extension STOITests {
     func invalidFactors() {
       #expect(throws: DSPError.self) { try OctaveResampler(upsampling: 0, downsampling: 3) }
       #expect(throws: DSPError.self) { try OctaveResampler(upsampling: 2, downsampling: -1) }
+    }
+
+    @Test(
+      "fast convolution equals the polyphase sum to rounding",
+      arguments: [(10_000, 16_000), (10_000, 8_000), (10_000, 48_000), (10_000, 32_000)])
+    func blockResampler(p: Int, q: Int) throws {
+      let direct = try OctaveResampler(upsampling: p, downsampling: q)
+      let fast = try #require(try OctaveBlockResampler(direct))
+      for n in [1, 5, 300, 1_201, 50_000] {
+        let x = (0..<n).map { sin(0.37 * Double($0)) + 0.25 * cos(2.9 * Double($0) + 1) }
+        let expected = direct.resample(x)
+        let actual = fast.resample(x)
+        #expect(actual.count == expected.count)
+        let deviation = zip(actual, expected).map { abs($0 - $1) }.max() ?? 0
+        #expect(deviation < 1e-14, "p/q \(p)/\(q), n \(n): \(deviation)")
+      }
+    }
+
+    @Test("fast convolution is declined where the polyphase sum is cheaper (22.05 kHz)")
+    func blockResamplerDeclines() throws {
+      let direct = try OctaveResampler(upsampling: 10_000, downsampling: 22_050)
+      #expect(try OctaveBlockResampler(direct) == nil)
+    }
+
+    @Test("fast convolution: any split of the blocks gives the same bits, silence stays 0")
+    func blockResamplerSplitAndSilence() throws {
+      let direct = try OctaveResampler(upsampling: 10_000, downsampling: 16_000)
+      let fast = try #require(try OctaveBlockResampler(direct))
+      let sibling = try fast.makeSibling()
+      let n = 40_000
+      // Digital silence at the start, in the middle and at the end, and an isolated click.
+      var x = (0..<n).map { Float(sin(0.011 * Double($0)) * (1 + 0.5 * cos(0.3 * Double($0)))) }
+      for i in 0..<700 { x[i] = 0 }
+      for i in 9_000..<13_000 { x[i] = 0 }
+      for i in 20_000..<20_150 { x[i] = 0 }
+      for i in 30_000..<n { x[i] = 0 }
+      x[35_000] = 0.25
+      let count = direct.outputCount(forInputCount: n)
+      let blocks = fast.blockCount(forInputCount: n)
+      var whole = [Double](repeating: .nan, count: count)
+      var split = [Double](repeating: .nan, count: count)
+      x.withUnsafeBufferPointer { input in
+        _ = whole.withUnsafeMutableBufferPointer {
+          fast.resample(input, into: $0, blocks: 0..<blocks)
+        }
+        split.withUnsafeMutableBufferPointer {
+          sibling.resample(input, into: $0, blocks: blocks / 2..<blocks)
+          fast.resample(input, into: $0, blocks: 0..<blocks / 2)
+        }
+      }
+      #expect(whole.elementsEqual(split) { $0.bitPattern == $1.bitPattern })
+      // Two signals at once: each output as when resampled alone.
+      let other = x.reversed().map { $0 * 1e-3 }
+      var otherAlone = [Double](repeating: .nan, count: count)
+      var pairFirst = [Double](repeating: .nan, count: count)
+      var pairSecond = [Double](repeating: .nan, count: count)
+      x.withUnsafeBufferPointer { input in
+        other.withUnsafeBufferPointer { second in
+          _ = otherAlone.withUnsafeMutableBufferPointer {
+            fast.resample(second, into: $0, blocks: 0..<blocks)
+          }
+          _ = pairFirst.withUnsafeMutableBufferPointer { a in
+            pairSecond.withUnsafeMutableBufferPointer { b in
+              sibling.resample(input, second, into: a, b, blocks: 0..<blocks)
+            }
+          }
+        }
+      }
+      #expect(whole.elementsEqual(pairFirst) { $0.bitPattern == $1.bitPattern })
+      #expect(otherAlone.elementsEqual(pairSecond) { $0.bitPattern == $1.bitPattern })
+      let expected = direct.resample(x)
+      var exactZeros = 0
+      // Where the direct sum is exactly 0 (the filter sees only zeros) so is the fast one; where
+      // it is below the FFT's rounding (~1e-17 here) the fast one may round to 0 or not.
+      for i in 0..<count {
+        if expected[i] == 0 {
+          #expect(whole[i] == 0 && whole[i].sign == .plus, "output \(i): \(whole[i])")
+          exactZeros += 1
+        }
+        #expect(abs(expected[i] - whole[i]) < 1e-14)
+      }
+      #expect(exactZeros > 4_000)
     }
 
     /// `scipy.signal.resample_poly(x, up, down, window=taps)` written out literally: pad the

@@ -4,7 +4,8 @@
 /// A numerically faithful port of pystoi 0.4.1 (`pystoi/stoi.py`, `pystoi/utils.py`), which
 /// L3DAS Task 1 scores with (`extended = false`); pystoi itself follows the authors' MATLAB
 /// code. The steps (FACTS.md §4.2):
-/// 1. resample both signals to 10 kHz with Octave's filter (``DSP/OctaveResampler``) if needed;
+/// 1. resample both signals to 10 kHz with Octave's filter (``DSP/OctaveResampler``, applied
+///    by FFT convolution for long signals, ``DSP/OctaveBlockResampler``) if needed;
 /// 2. drop frames of the clean signal more than 40 dB below its loudest frame (256-sample
 ///    MATLAB Hann frames, hop 128), in both signals, and overlap-add what is left;
 /// 3. short-time spectra (256-sample frames, hop 128, 512-point FFT), grouped into 15
