@@ -20,6 +20,22 @@ public struct MetricsError: Error, CustomStringConvertible, Sendable, Equatable 
     case invalidSampleRate
     /// A resource the metric needs (such as an FFT plan) could not be created.
     case setupFailed
+    /// A Task 2 detection file does not exist.
+    case notFound
+    /// A Task 2 detection file exists but could not be read.
+    case readFailed
+    /// The first row of a Task 2 detection file looks like a header (submission CSVs have none).
+    case headerRow
+    /// A Task 2 row does not have exactly five comma-separated fields.
+    case wrongFieldCount
+    /// A Task 2 frame field is not a whole number, or is negative.
+    case invalidFrame
+    /// A Task 2 frame index is not below the file's frame count.
+    case frameOutOfRange
+    /// A Task 2 class field is neither an official class name nor an id 0–13.
+    case unknownClass
+    /// A Task 2 coordinate is not a number, or is NaN or infinite.
+    case invalidCoordinate
   }
 
   /// What went wrong.
@@ -45,12 +61,13 @@ public struct MetricsError: Error, CustomStringConvertible, Sendable, Equatable 
     self.row = row
   }
 
-  /// One line: `path:row: message`, `path: message` or the bare message.
+  /// One line: `path:row: message`, `path: message`, `row N: message` or the bare message.
   public var description: String {
     switch (path, row) {
-    case (let path?, let row?): return "\(path):\(row): \(message)"
-    case (let path?, nil): return "\(path): \(message)"
-    default: return message
+    case (let path?, let row?): "\(path):\(row): \(message)"
+    case (let path?, nil): "\(path): \(message)"
+    case (nil, let row?): "row \(row): \(message)"
+    case (nil, nil): message
     }
   }
 }

@@ -68,7 +68,7 @@ public enum Task2Scoring {
 
   /// Scores every file; files are read, parsed and counted in parallel, and added in name order.
   ///
-  /// - Throws: `ScoringError` listing every missing or extra file; `SELDError` / `DatasetError`
+  /// - Throws: `ScoringError` listing every missing or extra file; `MetricsError` / `DatasetError`
   ///   naming the file and row of the first malformed CSV.
   public static func score(
     submission: URL, truth: URL, options: Options, progress: any ProgressReporter = SilentProgress()

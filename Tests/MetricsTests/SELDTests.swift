@@ -367,14 +367,14 @@ struct SELDReadingTests {
   @Test("a missing file is .notFound and names the path")
   func missingFile() {
     let url = URL(fileURLWithPath: "/nonexistent/pred/x.csv")
-    let error = #expect(throws: SELDError.self) { try Task2Rows.read(url) }
+    let error = #expect(throws: MetricsError.self) { try Task2Rows.read(url) }
     #expect(error?.code == .notFound)
     #expect(error?.path == "/nonexistent/pred/x.csv")
   }
 
   struct Malformed: Sendable, CustomTestStringConvertible {
     var text: String
-    var code: SELDError.Code
+    var code: MetricsError.Code
     var row: Int
     var message: String
     var testDescription: String { "\(code): \(text.debugDescription)" }
@@ -422,7 +422,7 @@ struct SELDReadingTests {
         text: "0,Knock,0,0,0x1p3\n", code: .invalidCoordinate, row: 1, message: "is not a number"),
     ])
   func malformed(_ c: Malformed) {
-    let error = #expect(throws: SELDError.self) {
+    let error = #expect(throws: MetricsError.self) {
       try Task2Rows.parse(c.text, path: "pred/x.csv", frameCount: 300)
     }
     #expect(error?.code == c.code)
@@ -434,7 +434,7 @@ struct SELDReadingTests {
 
   @Test("the error description reads path:row: message")
   func errorDescription() {
-    let error = SELDError(.unknownClass, "unknown class 'Dog'", path: "pred/x.csv", row: 3)
+    let error = MetricsError(.unknownClass, "unknown class 'Dog'", path: "pred/x.csv", row: 3)
     #expect(error.description == "pred/x.csv:3: unknown class 'Dog'")
   }
 
@@ -616,7 +616,7 @@ struct SELDPlainRowTests {
 
   struct Malformed: Sendable, CustomTestStringConvertible {
     var text: String
-    var code: SELDError.Code
+    var code: MetricsError.Code
     var row: Int
     var message: String
     var testDescription: String { "\(code): \(text.debugDescription)" }
@@ -666,11 +666,11 @@ struct SELDPlainRowTests {
     try c.text.write(to: url, atomically: true, encoding: .utf8)
     var buffer = Task2RowBuffer()
     let errors = [
-      #expect(throws: SELDError.self) {
+      #expect(throws: MetricsError.self) {
         try Task2Rows.parse(c.text, path: url.path, frameCount: 300)
       },
-      #expect(throws: SELDError.self) { try Task2Rows.read(url, frameCount: 300) },
-      #expect(throws: SELDError.self) { try Task2Rows.read(url, frameCount: 300, into: &buffer) },
+      #expect(throws: MetricsError.self) { try Task2Rows.read(url, frameCount: 300) },
+      #expect(throws: MetricsError.self) { try Task2Rows.read(url, frameCount: 300, into: &buffer) },
     ]
     for error in errors {
       #expect(error?.code == c.code)

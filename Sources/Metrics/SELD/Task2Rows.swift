@@ -37,7 +37,7 @@ public import Foundation
 /// tolerated. A header row is rejected: the official metric reads without a header and
 /// would crash on one.
 ///
-/// Every error is a `SELDError` naming the file and the 1-based line:
+/// Every error is a `MetricsError` naming the file and the 1-based line:
 /// `pred/x.csv:3: unknown class 'Dog'; expected an official name such as Knock or an id 0–13`.
 ///
 /// ```swift
@@ -59,7 +59,7 @@ public enum Task2Rows {
   ///   - frameCount: when given, every frame index must be below it (300 for L3DAS22/23,
   ///     600 for L3DAS21; `Edition.task2FrameCount`). `nil` checks only that frames are ≥ 0.
   /// - Returns: the rows in file order.
-  /// - Throws: `SELDError` naming `path` and the line: `.headerRow`, `.wrongFieldCount`,
+  /// - Throws: `MetricsError` naming `path` and the line: `.headerRow`, `.wrongFieldCount`,
   ///   `.invalidFrame`, `.frameOutOfRange`, `.unknownClass` or `.invalidCoordinate`.
   /// - Complexity: O(n) in the length of the text.
   public static func parse(_ text: String, path: String, frameCount: Int? = nil) throws
@@ -76,7 +76,7 @@ public enum Task2Rows {
   /// - Parameters:
   ///   - url: the file.
   ///   - frameCount: as in `parse(_:path:frameCount:)`.
-  /// - Throws: `SELDError` `.notFound` if the file does not exist, `.readFailed` if it cannot
+  /// - Throws: `MetricsError` `.notFound` if the file does not exist, `.readFailed` if it cannot
   ///   be read, or any error of `parse(_:path:frameCount:)`.
   public static func read(_ url: URL, frameCount: Int? = nil) throws -> [DetectionRow] {
     let path = url.path
@@ -92,13 +92,13 @@ public enum Task2Rows {
     -> [DetectionRow]
   {
     guard FileManager.default.fileExists(atPath: path) else {
-      throw SELDError(.notFound, "file does not exist", path: path)
+      throw MetricsError(.notFound, "file does not exist", path: path)
     }
     let data: Data
     do {
       data = try Data(contentsOf: url)
     } catch {
-      throw SELDError(
+      throw MetricsError(
         .readFailed, "cannot read the file: \(error.localizedDescription)", path: path)
     }
     return try data.withUnsafeBytes { bytes in
@@ -789,10 +789,10 @@ private struct RowParser {
       k += 1
     }
     if isFirstRow, let message = headerMessage(start, end, starts.0, ends.0) {
-      throw SELDError(.headerRow, message, path: path, row: line)
+      throw MetricsError(.headerRow, message, path: path, row: line)
     }
     guard fieldCount == 5 else {
-      throw SELDError(
+      throw MetricsError(
         .wrongFieldCount,
         "expected 5 fields frame,class,x,y,z, found \(fieldCount): '\(text(start, end))'",
         path: path, row: line)
@@ -857,14 +857,14 @@ private struct RowParser {
 
   private func parseFrame(_ start: Int, _ end: Int, line: Int) throws -> Int {
     guard let frame = DecimalParsing.integer(bytes, start, end) else {
-      throw SELDError(
+      throw MetricsError(
         .invalidFrame, "frame '\(text(start, end))' is not a whole number", path: path, row: line)
     }
     guard frame >= 0 else {
-      throw SELDError(.invalidFrame, "frame \(frame) is negative", path: path, row: line)
+      throw MetricsError(.invalidFrame, "frame \(frame) is negative", path: path, row: line)
     }
     if let frameCount, frame >= frameCount {
-      throw SELDError(
+      throw MetricsError(
         .frameOutOfRange,
         "frame \(frame) is out of range: the files have \(frameCount) frames (0–\(frameCount - 1))",
         path: path, row: line)
@@ -876,14 +876,14 @@ private struct RowParser {
     if let soundClass = plainClass(start, end) { return soundClass }
     if let id = DecimalParsing.integer(bytes, start, end) {
       guard let soundClass = SoundClass(rawValue: id) else {
-        throw SELDError(
+        throw MetricsError(
           .unknownClass,
           "unknown class id \(id); ids are 0–\(SoundClass.allCases.count - 1)",
           path: path, row: line)
       }
       return soundClass
     }
-    throw SELDError(
+    throw MetricsError(
       .unknownClass,
       "unknown class '\(text(start, end))'; expected an official name such as Knock or an id 0–13",
       path: path, row: line)
@@ -891,11 +891,11 @@ private struct RowParser {
 
   private func parseCoordinate(_ start: Int, _ end: Int, name: String, line: Int) throws -> Double {
     guard let value = DecimalParsing.double(bytes, start, end) else {
-      throw SELDError(
+      throw MetricsError(
         .invalidCoordinate, "\(name): '\(text(start, end))' is not a number", path: path, row: line)
     }
     guard value.isFinite else {
-      throw SELDError(
+      throw MetricsError(
         .invalidCoordinate, "\(name): '\(text(start, end))' is not a finite number",
         path: path, row: line)
     }
