@@ -3,12 +3,15 @@
 //
 // Layering (dependencies point downwards only; see docs/architecture.md):
 //   layer 5  L3DASCLI (`l3das`), Benchmarks (`l3das-bench`)
-//   layer 4  Pipelines → Metrics, SpeechRecognition, Submission, Datasets, AudioIO
+//   layer 4  Pipelines → Metrics, SpeechRecognition, Submission, Features, Datasets, NumPyIO
 //   layer 3  Synthesis → Datasets, DSP, AudioIO, TensorModule
-//            Metrics → DSP, Datasets, AudioIO     Submission → Datasets, AudioIO
+//            Metrics → DSP, Datasets, AudioIO     Submission → Datasets, AudioIO, NumPyIO
+//            Features → DSP, Datasets, AudioIO, NumPyIO
 //            SpeechRecognition → Metrics, AudioIO, CPocketSphinx
 //   layer 2  DSP → TensorModule, CFFTW        Datasets → AudioIO, COpenSSL
+//            NN → TensorModule, SafeTensors
 //   layer 1  TensorModule → COpenBLAS         AudioIO → CSndFile, L3DASCore
+//            NumPyIO → L3DASCore              SafeTensors → L3DASCore
 //   layer 0  L3DASCore (atomic files, progress; Foundation only)
 //   layer 0  CSndFile  CFFTW  COpenBLAS  COpenSSL  CPocketSphinx (system-library bridges)
 // Each C bridge is imported (with `internal import`) by exactly one Swift module.
@@ -32,6 +35,10 @@ let package = Package(
     .library(name: "Datasets", targets: ["Datasets"]),
     .library(name: "Synthesis", targets: ["Synthesis"]),
     .library(name: "Metrics", targets: ["Metrics"]),
+    .library(name: "NumPyIO", targets: ["NumPyIO"]),
+    .library(name: "SafeTensors", targets: ["SafeTensors"]),
+    .library(name: "NN", targets: ["NN"]),
+    .library(name: "Features", targets: ["Features"]),
     .library(name: "Submission", targets: ["Submission"]),
     .library(name: "SpeechRecognition", targets: ["SpeechRecognition"]),
     .library(name: "Pipelines", targets: ["Pipelines"]),
@@ -56,7 +63,12 @@ let package = Package(
     .target(name: "TensorModule", dependencies: ["COpenBLAS"], swiftSettings: swiftSettings),
     .target(
       name: "AudioIO", dependencies: ["CSndFile", "L3DASCore"], swiftSettings: swiftSettings),
+    .target(name: "NumPyIO", dependencies: ["L3DASCore"], swiftSettings: swiftSettings),
+    .target(name: "SafeTensors", dependencies: ["L3DASCore"], swiftSettings: swiftSettings),
     .target(name: "DSP", dependencies: ["TensorModule", "CFFTW"], swiftSettings: swiftSettings),
+    .target(
+      name: "NN", dependencies: ["TensorModule", "SafeTensors", "L3DASCore"],
+      swiftSettings: swiftSettings),
     .target(
       name: "Datasets", dependencies: ["AudioIO", "COpenSSL", "L3DASCore"],
       swiftSettings: swiftSettings),
@@ -65,7 +77,10 @@ let package = Package(
       swiftSettings: swiftSettings),
 
     .target(
-      name: "Submission", dependencies: ["Datasets", "AudioIO", "L3DASCore"],
+      name: "Submission", dependencies: ["Datasets", "AudioIO", "NumPyIO", "L3DASCore"],
+      swiftSettings: swiftSettings),
+    .target(
+      name: "Features", dependencies: ["DSP", "Datasets", "AudioIO", "NumPyIO", "L3DASCore"],
       swiftSettings: swiftSettings),
     .target(
       name: "Metrics", dependencies: ["DSP", "Datasets", "AudioIO", "L3DASCore"],
@@ -75,7 +90,10 @@ let package = Package(
       swiftSettings: swiftSettings),
     .target(
       name: "Pipelines",
-      dependencies: ["Metrics", "SpeechRecognition", "Submission", "Datasets", "AudioIO", "L3DASCore"],
+      dependencies: [
+        "Metrics", "SpeechRecognition", "Submission", "Features", "Datasets", "AudioIO", "NumPyIO",
+        "L3DASCore",
+      ],
       swiftSettings: swiftSettings),
 
     // MARK: CLI and benchmarks
@@ -83,13 +101,14 @@ let package = Package(
       name: "L3DASCLI",
       dependencies: [
         "Synthesis", "Datasets", "AudioIO", "Pipelines", "Metrics", "SpeechRecognition", "Submission",
+        "NumPyIO", "Features",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings),
     .executableTarget(
       name: "Benchmarks",
       dependencies: [
-        "AudioIO", "DSP", "Synthesis", "Metrics", "Pipelines",
+        "AudioIO", "DSP", "Synthesis", "Metrics", "Pipelines", "Submission", "Features", "NN",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings),
@@ -122,7 +141,21 @@ let package = Package(
       dependencies: ["SpeechRecognition", "Metrics", "AudioIO", "_TestSupport"],
       swiftSettings: swiftSettings),
     .testTarget(
-      name: "SubmissionTests", dependencies: ["Submission", "_TestSupport"],
+      name: "NumPyIOTests", dependencies: ["NumPyIO", "_TestSupport"],
+      resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "SafeTensorsTests", dependencies: ["SafeTensors", "_TestSupport"],
+      resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "NNTests", dependencies: ["NN", "SafeTensors", "TensorModule", "_TestSupport"],
+      resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "FeaturesTests",
+      dependencies: ["Features", "DSP", "Datasets", "AudioIO", "NumPyIO", "SafeTensors", "_TestSupport"],
+      resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "SubmissionTests",
+      dependencies: ["Submission", "NumPyIO", "Datasets", "AudioIO", "_TestSupport"],
       resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
     .testTarget(
       name: "PipelinesTests",
@@ -130,7 +163,9 @@ let package = Package(
       swiftSettings: swiftSettings),
     .testTarget(
       name: "L3DASCLITests",
-      dependencies: ["L3DASCLI", "AudioIO", "Datasets", "Metrics", "Submission", "_TestSupport"],
+      dependencies: [
+        "L3DASCLI", "AudioIO", "Datasets", "Metrics", "Submission", "NumPyIO", "_TestSupport",
+      ],
       exclude: ["Snapshots"], swiftSettings: swiftSettings),
   ],
   swiftLanguageModes: [.v6]

@@ -3,7 +3,7 @@ import Datasets
 public import Foundation
 public import L3DASCore
 public import Metrics
-import Submission
+import NumPyIO
 
 /// `l3das score --task 1`: scores a folder of `<id>.npy` estimates against the clean speech of a
 /// Task 1 split.

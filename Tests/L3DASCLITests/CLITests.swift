@@ -2,7 +2,7 @@ import AudioIO
 import Datasets
 import Foundation
 import Metrics
-import Submission
+import NumPyIO
 import Testing
 import _TestSupport
 

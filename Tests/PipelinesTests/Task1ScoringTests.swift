@@ -3,7 +3,7 @@ import Datasets
 import Foundation
 import Metrics
 import Pipelines
-import Submission
+import NumPyIO
 import Synthesis
 import Testing
 import _TestSupport

@@ -1,5 +1,5 @@
 import Foundation
-import Submission
+import NumPyIO
 import Testing
 import _TestSupport
 

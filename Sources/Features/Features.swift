@@ -1,0 +1,1 @@
+// Features: STFT feature pipelines, Task 2 label matrices and segmenting.

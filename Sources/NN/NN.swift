@@ -1,0 +1,1 @@
+// NN: tensors with reverse-mode autograd and PyTorch-equal layers.

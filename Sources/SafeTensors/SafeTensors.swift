@@ -1,0 +1,1 @@
+// SafeTensors: reads and writes Hugging Face safetensors files (see SafeTensorsFile).
