@@ -5,7 +5,8 @@
 //   layer 5  L3DASCLI (`l3das`), Benchmarks (`l3das-bench`)
 //   layer 4  Pipelines → Metrics, SpeechRecognition, Submission, Features, Datasets, NumPyIO
 //   layer 3  Synthesis → Datasets, DSP, AudioIO, TensorModule
-//            Metrics → DSP, Datasets, AudioIO     Submission → Datasets, AudioIO, NumPyIO
+//            Metrics → DSP, Datasets, AudioIO
+//            Submission → Metrics, Datasets, AudioIO, NumPyIO, ZIPFoundation (layer 3½)
 //            Features → DSP, Datasets, AudioIO, NumPyIO
 //            SpeechRecognition → Metrics, AudioIO, CPocketSphinx
 //   layer 2  DSP → TensorModule, CFFTW        Datasets → AudioIO, COpenSSL
@@ -44,7 +45,8 @@ let package = Package(
     .library(name: "Pipelines", targets: ["Pipelines"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
   ],
   targets: [
     // MARK: C bridges (system libraries from Debian, found through pkg-config)
@@ -77,7 +79,11 @@ let package = Package(
       swiftSettings: swiftSettings),
 
     .target(
-      name: "Submission", dependencies: ["Datasets", "AudioIO", "NumPyIO", "L3DASCore"],
+      name: "Submission",
+      dependencies: [
+        "Metrics", "Datasets", "AudioIO", "NumPyIO", "L3DASCore",
+        .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+      ],
       swiftSettings: swiftSettings),
     .target(
       name: "Features", dependencies: ["DSP", "Datasets", "AudioIO", "NumPyIO", "L3DASCore"],
@@ -155,7 +161,10 @@ let package = Package(
       resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
     .testTarget(
       name: "SubmissionTests",
-      dependencies: ["Submission", "NumPyIO", "Datasets", "AudioIO", "_TestSupport"],
+      dependencies: [
+        "Submission", "NumPyIO", "Metrics", "Datasets", "AudioIO", "_TestSupport",
+        .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+      ],
       resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
     .testTarget(
       name: "PipelinesTests",

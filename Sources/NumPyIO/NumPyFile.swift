@@ -11,7 +11,7 @@ import L3DASCore
 /// try NumPyFile.write(estimate, shape: [estimate.count], to: out)
 /// ```
 public enum NumPyFile {
-  private static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // "\x93NUMPY"
+  static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // "\x93NUMPY"
 
   /// Reads and checks the header of `url`, without reading the data.
   /// - Throws: `NumPyError` for anything that is not a plain numeric `.npy` array.

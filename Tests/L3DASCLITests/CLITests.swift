@@ -70,7 +70,7 @@ private func assertSnapshot(
 struct CLITests {
   @Test(
     "the help lists the commands and matches its snapshot",
-    arguments: [["--help"], ["synth", "--help"], ["info", "--help"], ["score", "--help"], ["stoi", "--help"], ["wer", "--help"]])
+    arguments: [["--help"], ["synth", "--help"], ["info", "--help"], ["validate", "--help"], ["score", "--help"], ["stoi", "--help"], ["wer", "--help"]])
   func help(arguments: [String]) throws {
     let result = try l3das(arguments)
     #expect(result.status == 0)
@@ -203,5 +203,51 @@ struct CLITests {
     #expect(csv.hasPrefix("file,tp,fp,fn,precision,recall,f\n") && csv.split(separator: "\n").count == 3)
     let usage = try l3das(["score", "--task", "2", "--submission", submission.path, "--truth", split.path, "--matching", "best"])
     #expect(usage.status == 64 && usage.stderr.contains("--matching"))
+  }
+
+  @Test("validate: the shipped examples pass with exit 0; problems give exit 1, as text and JSON")
+  func validate() throws {
+    let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("submission/examples")
+    let task1 = try l3das([
+      "validate", "--task", "1", "--submission", examples.appendingPathComponent("task1").path,
+      "--test", examples.appendingPathComponent("test/task1").path, "--quiet",
+    ])
+    #expect(task1.status == 0, "\(task1.stdout)\(task1.stderr)")
+    #expect(task1.stdout.contains("valid Task 1 submission — 2/2 items valid, 0 errors, 0 warnings"))
+
+    let dir = try TemporaryDirectory()
+    let bad = dir.path("bad")
+    try FileManager.default.createDirectory(at: bad, withIntermediateDirectories: true)
+    try "frame,class,x,y,z\n0,Knok,0,0,0\n".write(
+      to: bad.appendingPathComponent("split5_ov1_1.csv"), atomically: true, encoding: .utf8)
+    let text = try l3das([
+      "validate", "--task", "2", "--submission", bad.path,
+      "--test", examples.appendingPathComponent("test/task2").path, "--edition", "2022", "--quiet",
+    ])
+    #expect(text.status == 1)
+    #expect(text.stdout.contains("split5_ov1_1.csv:1: error: the first row"))
+    #expect(text.stdout.contains("split5_ov1_1.csv:2: error: unknown class 'Knok'"))
+    #expect(text.stdout.contains("split5_ov2_1.csv: error: test item split5_ov2_1"))
+    #expect(text.stdout.contains("INVALID Task 2, 300 frames (L3DAS22) submission — 0/2 items valid, 3 errors"))
+
+    let json = try l3das([
+      "validate", "--task", "2", "--submission", bad.path,
+      "--test", examples.appendingPathComponent("test/task2").path, "--edition", "2022", "--json",
+    ])
+    #expect(json.status == 1)
+    let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+    #expect(object?["isValid"] as? Bool == false)
+    #expect(object?["errorCount"] as? Int == 3)
+    let kinds = (object?["problems"] as? [[String: Any]])?.compactMap { $0["kind"] as? String }
+    #expect(kinds == ["headerRow", "unknownClass", "missingItem"])
+
+    let missing = try l3das([
+      "validate", "--task", "1", "--submission", dir.path("nope").path,
+      "--test", examples.appendingPathComponent("test/task1").path,
+    ])
+    #expect(missing.status == 1 && missing.stderr.contains("does not exist"))
+    let usage = try l3das(["validate", "--task", "3", "--submission", bad.path, "--test", bad.path])
+    #expect(usage.status == 64)
   }
 }

@@ -106,6 +106,25 @@ public enum Task2Rows {
     }
   }
 
+  /// Parses raw UTF-8 bytes line by line without stopping at the first bad line: every row,
+  /// the 1-based line it came from, and one error per bad line (in line order). A file that
+  /// `parse` accepts gives the same rows here and no errors; a file it rejects gives, first,
+  /// the error it throws. This is the submission validator's reading, which reports every
+  /// problem at once.
+  package static func parseCollectingErrors(
+    bytes: UnsafeRawBufferPointer, path: String, frameCount: Int?
+  ) -> Task2LineRows {
+    let count = bytes.count
+    let buffer = UnsafeMutableRawBufferPointer.allocate(
+      byteCount: count + padding, alignment: 16)
+    defer { buffer.deallocate() }
+    if let source = bytes.baseAddress, let target = buffer.baseAddress {
+      target.copyMemory(from: source, byteCount: count)
+    }
+    return parser(padded: buffer, count: count, path: path, frameCount: frameCount)
+      .parseCollectingErrors()
+  }
+
   /// Zero bytes after the end of the text in the buffers the reader works on, so that it can
   /// load whole 8-byte words near the end without bounds checks (the longest official name
   /// and its comma are 33 bytes from the start of a class field).
@@ -323,6 +342,17 @@ public enum Task2Rows {
   }
 }
 
+/// The rows of a detection CSV with their 1-based line numbers, and the errors of its bad
+/// lines (`Task2Rows.parseCollectingErrors`).
+package struct Task2LineRows: Sendable {
+  /// The valid rows, in file order.
+  package var rows: [DetectionRow] = []
+  /// `lines[i]` is the 1-based line of `rows[i]`.
+  package var lines: [Int] = []
+  /// One error per bad line, in line order (each with its `row`).
+  package var errors: [MetricsError] = []
+}
+
 /// Rows of one detection CSV in storage that is reused from file to file
 /// (`Task2Rows.read(_:frameCount:into:)`), so that a scorer reading many files on a thread
 /// allocates, and has the kernel map, its memory once instead of once per file.
@@ -510,6 +540,26 @@ private struct RowParser {
       rows.removeLast(rows.count - written)
     }
     return rows
+  }
+
+  /// Every row with its line, and every bad line's error, through the general path.
+  func parseCollectingErrors() -> Task2LineRows {
+    var cursor = start
+    var result = Task2LineRows()
+    while cursor.position < count {
+      cursor.line += 1
+      do {
+        if let row = try generalLine(&cursor) {
+          result.rows.append(row)
+          result.lines.append(cursor.line)
+        }
+      } catch let error as MetricsError {
+        result.errors.append(error)
+      } catch {
+        result.errors.append(MetricsError(.readFailed, "\(error)", path: path, row: cursor.line))
+      }
+    }
+    return result
   }
 
   /// Every row, written to the start of `storage`, which grows if needed (rows after the
@@ -830,8 +880,11 @@ private struct RowParser {
     return (s, e)
   }
 
+  /// The text of `bytes[start..<end]` for a message, cut to its first 80 bytes (and "…").
   private func text(_ start: Int, _ end: Int) -> String {
-    String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+    let shown = Swift.min(end, start + 80)
+    let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<shown]), as: UTF8.self)
+    return shown < end ? text + "… (\(end - start) bytes)" : text
   }
 
   /// A message if the first row looks like a header: a non-numeric first field and no numeric

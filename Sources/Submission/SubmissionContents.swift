@@ -1,0 +1,255 @@
+import Foundation
+internal import ZIPFoundation
+
+/// A file of a submission, folder or archive.
+struct SubmissionEntry: Sendable {
+  /// The path relative to the submission root, `/`-separated.
+  var path: String
+  /// The size in bytes, if known before reading.
+  var size: Int?
+  /// The position in the listing (archive entry order).
+  var index: Int
+
+  /// The last path component.
+  var name: String { path.split(separator: "/").last.map(String.init) ?? path }
+  /// Whether the entry sits in a subfolder of the submission root.
+  var isNested: Bool { path.contains("/") }
+}
+
+/// The files of a submission: a folder or a `.zip` archive read in place, never extracted.
+///
+/// Listing reports what is unsafe or unreadable as problems instead of failing, so that a
+/// report lists everything at once. An archive entry with an absolute path, a `..`
+/// component, a drive letter, a backslash or a symbolic link is refused (`unsafeArchiveEntry`)
+/// and never read. When every file of an archive sits in one top folder (the participant
+/// zipped the folder itself) that folder is the submission root. macOS metadata
+/// (`__MACOSX/`, `.DS_Store`) is ignored, as the official validator ignores `.DS_Store`.
+final class SubmissionContents: @unchecked Sendable {
+  let url: URL
+  let isArchive: Bool
+  /// The readable files.
+  let entries: [SubmissionEntry]
+  /// What was refused or could not be listed.
+  let problems: [SubmissionProblem]
+  private let archiveEntries: [Entry]
+
+  /// Lists the submission at `url`.
+  /// - Throws: `SubmissionError` if `url` does not exist or is neither a folder nor a `.zip`.
+  init(url: URL) throws {
+    self.url = url
+    let manager = FileManager.default
+    var isDirectory: ObjCBool = false
+    guard manager.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+      throw SubmissionError(.submissionNotFound, "\(url.path): the submission does not exist")
+    }
+    if isDirectory.boolValue {
+      isArchive = false
+      archiveEntries = []
+      (entries, problems) = Self.listFolder(url)
+    } else if url.pathExtension.lowercased() == "zip" || Self.startsLikeZip(url) {
+      isArchive = true
+      (entries, problems, archiveEntries) = Self.listArchive(url)
+    } else {
+      throw SubmissionError(
+        .notASubmission,
+        "\(url.path): a submission is a folder or a .zip archive of one; this is neither")
+    }
+  }
+
+  private static func startsLikeZip(_ url: URL) -> Bool {
+    guard let handle = FileHandle(forReadingAtPath: url.path) else { return false }
+    defer { try? handle.close() }
+    return (try? handle.read(upToCount: 4)) == Data([0x50, 0x4B, 0x03, 0x04])
+  }
+
+  private static func isJunk(_ path: String) -> Bool {
+    path.hasPrefix("__MACOSX/") || path.split(separator: "/").last == ".DS_Store"
+      || path.split(separator: "/").last.map { $0.hasPrefix("._") } == true
+  }
+
+  // MARK: - Folder
+
+  private static func listFolder(_ url: URL) -> ([SubmissionEntry], [SubmissionProblem]) {
+    let manager = FileManager.default
+    let names: [String]
+    do {
+      names = try manager.contentsOfDirectory(atPath: url.path).sorted()
+    } catch {
+      return (
+        [],
+        [
+          SubmissionProblem(
+            .error, .unreadableSubmission,
+            "cannot list the submission folder \(url.path): \(error.localizedDescription)")
+        ]
+      )
+    }
+    var entries: [SubmissionEntry] = []
+    var problems: [SubmissionProblem] = []
+    for name in names where !isJunk(name) {
+      let path = url.appendingPathComponent(name).path
+      var isDirectory: ObjCBool = false
+      _ = manager.fileExists(atPath: path, isDirectory: &isDirectory)
+      if isDirectory.boolValue {
+        problems.append(
+          SubmissionProblem(
+            .error, .unexpectedFile, file: name + "/",
+            "a folder inside the submission; the submission is one flat folder of files",
+            hint: "point --submission at the folder that holds the files, or move them up"))
+        continue
+      }
+      let size = (try? manager.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue
+      entries.append(SubmissionEntry(path: name, size: size, index: entries.count))
+    }
+    return (entries, problems)
+  }
+
+  // MARK: - Archive
+
+  private static func listArchive(_ url: URL) -> ([SubmissionEntry], [SubmissionProblem], [Entry])
+  {
+    let archive: Archive
+    do {
+      archive = try Archive(url: url, accessMode: .read)
+    } catch {
+      return (
+        [],
+        [
+          SubmissionProblem(
+            .error, .unreadableSubmission,
+            "\(url.lastPathComponent) is not a readable zip archive (\(error))",
+            hint: "re-create it, e.g. `cd submission && zip -r ../submission.zip .`")
+        ], []
+      )
+    }
+    var problems: [SubmissionProblem] = []
+    var kept: [(path: String, entry: Entry)] = []
+    for entry in archive {
+      let path = entry.path
+      if let reason = unsafeReason(path: path, isSymlink: entry.type == .symlink) {
+        problems.append(
+          SubmissionProblem(
+            .error, .unsafeArchiveEntry, file: path,
+            "archive entry refused: \(reason); it was not read",
+            hint: "zip the files by relative name from inside the submission folder"))
+        continue
+      }
+      if entry.type == .directory || isJunk(path) { continue }
+      kept.append((path, entry))
+    }
+    // One common top folder (`task1/x.npy` …) is the submission root.
+    let firstComponents = Set(kept.map { $0.path.split(separator: "/").first.map(String.init) ?? "" })
+    var prefix = ""
+    if firstComponents.count == 1, let top = firstComponents.first,
+      kept.allSatisfy({ $0.path.hasPrefix(top + "/") })
+    {
+      prefix = top + "/"
+    }
+    var entries: [SubmissionEntry] = []
+    var archiveEntries: [Entry] = []
+    for (path, entry) in kept {
+      let relative = String(path.dropFirst(prefix.count))
+      let size = entry.uncompressedSize <= UInt64(Int.max) ? Int(entry.uncompressedSize) : nil
+      entries.append(SubmissionEntry(path: relative, size: size, index: archiveEntries.count))
+      archiveEntries.append(entry)
+    }
+    return (entries, problems, archiveEntries)
+  }
+
+  /// Why an archive path is unsafe, or `nil`.
+  static func unsafeReason(path: String, isSymlink: Bool) -> String? {
+    if isSymlink { return "'\(path)' is a symbolic link" }
+    if path.hasPrefix("/") { return "'\(path)' is an absolute path" }
+    if path.contains("\\") { return "'\(path)' contains a backslash" }
+    if path.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+      return "'\(path.debugDescription)' contains control characters"
+    }
+    let components = path.split(separator: "/", omittingEmptySubsequences: false)
+    if components.contains("..") { return "'\(path)' climbs out of the archive with '..'" }
+    if let first = components.first, first.count == 2, first.last == ":" {
+      return "'\(path)' starts with a drive letter"
+    }
+    return nil
+  }
+
+  // MARK: - Reading
+
+  /// A reader for one thread; an archive reader holds its own open archive.
+  func makeReader() -> Reader {
+    Reader(contents: self, archive: isArchive ? (try? Archive(url: url, accessMode: .read, pathEncoding: nil)) : nil)
+  }
+
+  /// Reads entries; not shared between threads.
+  final class Reader {
+    let contents: SubmissionContents
+    private let archive: Archive?
+
+    fileprivate init(contents: SubmissionContents, archive: Archive?) {
+      self.contents = contents
+      self.archive = archive
+    }
+
+    private struct Stop: Error {}
+
+    /// Feeds `entry`'s bytes to `body` in chunks until the entry ends or `body` returns false.
+    /// - Returns: whether the whole entry was read.
+    /// - Throws: `ReadFailure` with a message if the entry cannot be read or inflated, or
+    ///   its checksum is wrong; what `body` throws.
+    @discardableResult
+    func read(_ entry: SubmissionEntry, _ body: (UnsafeRawBufferPointer) throws -> Bool) throws
+      -> Bool
+    {
+      if contents.isArchive {
+        guard let archive else {
+          throw ReadFailure(message: "the archive cannot be opened again for reading")
+        }
+        let zipEntry = contents.archiveEntries[entry.index]
+        var stopped = false
+        do {
+          let checksum = try archive.extract(zipEntry, bufferSize: 1 << 20) { data in
+            let more = try data.withUnsafeBytes { try body($0) }
+            if !more {
+              stopped = true
+              throw Stop()
+            }
+          }
+          if checksum != zipEntry.checksum {
+            throw ReadFailure(message: "the archive entry's CRC-32 checksum is wrong (corrupt archive)")
+          }
+          return true
+        } catch is Stop {
+          return !stopped
+        } catch let failure as ReadFailure {
+          throw failure
+        } catch let error as any CheckFailure {
+          throw error
+        } catch {
+          throw ReadFailure(message: "cannot inflate the archive entry (\(error))")
+        }
+      }
+      let path = contents.url.appendingPathComponent(entry.path).path
+      guard let handle = FileHandle(forReadingAtPath: path) else {
+        throw ReadFailure(message: "cannot open the file")
+      }
+      defer { try? handle.close() }
+      while true {
+        let chunk: Data
+        do {
+          chunk = try handle.read(upToCount: 1 << 20) ?? Data()
+        } catch {
+          throw ReadFailure(message: "cannot read the file: \(error.localizedDescription)")
+        }
+        if chunk.isEmpty { return true }
+        guard try chunk.withUnsafeBytes({ try body($0) }) else { return false }
+      }
+    }
+  }
+}
+
+/// An entry that cannot be read; the message says why.
+struct ReadFailure: Error {
+  var message: String
+}
+
+/// An error a check throws from inside a read to stop it; passed through unchanged.
+protocol CheckFailure: Error {}
