@@ -106,11 +106,13 @@ public enum NumPyFile {
     let length = UInt16(header.utf8.count)
     data.append(contentsOf: [UInt8(length & 0xFF), UInt8(length >> 8)])
     data.append(contentsOf: Array(header.utf8))
-    values.withUnsafeBufferPointer { buffer in
-      for value in buffer {
-        let bits = value.bitPattern.littleEndian
-        withUnsafeBytes(of: bits) { data.append(contentsOf: $0) }
-      }
+    data.reserveCapacity(data.count + values.count * 4)
+    if UInt32(1).littleEndian == 1 {
+      // Little-endian hosts (every PC): the values' memory is the file's data, one copy.
+      values.withUnsafeBytes { data.append(contentsOf: $0) }
+    } else {
+      let swapped = values.map { $0.bitPattern.littleEndian }
+      swapped.withUnsafeBytes { data.append(contentsOf: $0) }
     }
     return data
   }

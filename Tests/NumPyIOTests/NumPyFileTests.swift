@@ -80,28 +80,54 @@ struct NumPyFileTests {
     #expect(try dir.entries() == ["a.npy"])
   }
 
-  @Test("numpy loads what we write (skipped with a message when python3 with numpy is absent)")
-  func numpyLoadsOurFiles() throws {
-    let dir = try TemporaryDirectory()
-    let values: [Float] = [0.5, -1, 3.25, 1e-8, -0.0, 7]
-    try NumPyFile.write(values, shape: [2, 3], to: dir.path("ours.npy"))
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [
-      "python3", "-c",
-      "import sys, numpy as np; a = np.load(sys.argv[1], allow_pickle=False); print(a.dtype, a.shape, a.ravel().tolist())",
-      dir.path("ours.npy").path,
-    ]
-    let out = Pipe()
-    process.standardOutput = out
-    process.standardError = Pipe()
-    try process.run()
-    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-      print("skipped: python3 with numpy is not available")
+  @Test("numpy (from PyPI, in a venv) loads what we write, and we load what numpy writes; skipped only without python3")
+  func numpyInterop() throws {
+    guard let python = try PythonVenv.python(with: ["numpy"]) else {
+      print("skipped: python3 is not available")
       return
     }
-    #expect(text.trimmingCharacters(in: .whitespacesAndNewlines) == "float32 (2, 3) [0.5, -1.0, 3.25, 9.99999993922529e-09, -0.0, 7.0]")
+    let dir = try TemporaryDirectory()
+    // Ours → numpy.
+    let values: [Float] = [0.5, -1, 3.25, 1e-8, -0.0, 7]
+    try NumPyFile.write(values, shape: [2, 3], to: dir.path("ours.npy"))
+    let loaded = try PythonVenv.run(
+      python,
+      "import sys, numpy as np; a = np.load(sys.argv[1], allow_pickle=False); print(a.dtype, a.shape, a.ravel().tolist())",
+      arguments: [dir.path("ours.npy").path])
+    #expect(loaded == "float32 (2, 3) [0.5, -1.0, 3.25, 9.99999993922529e-09, -0.0, 7.0]")
+
+    // numpy → ours: every version, byte order, float and integer type, C and Fortran order.
+    let script = """
+      import sys, os, json, numpy as np
+      from numpy.lib import format as f
+      out = sys.argv[1]
+      rng = np.random.default_rng(5)
+      cases = {}
+      base = rng.standard_normal((3, 5))
+      for version in [(1, 0), (2, 0), (3, 0)]:
+          for dtype in ['<f2', '<f4', '>f4', '<f8', '>f8', '<i2', '>i4', '<i8', '|u1', '|i1']:
+              for order in ['C', 'F']:
+                  for shape in [(15,), (3, 5)]:
+                      a = (base * (100 if dtype[1] in 'iu' else 1)).reshape(shape)
+                      if dtype[1] == 'u':
+                          a = np.abs(a)
+                      a = np.asarray(a, dtype=dtype, order=order)
+                      name = f"v{version[0]}_{dtype[1:]}_{'be' if dtype[0] == '>' else 'le'}_{order}_{len(shape)}d.npy"
+                      with open(os.path.join(out, name), 'wb') as fh:
+                          f.write_array(fh, a, version=version)
+                      cases[name] = {'shape': list(a.shape), 'values': a.astype(np.float64).ravel(order='C').tolist()}
+      json.dump(cases, open(os.path.join(out, 'expected.json'), 'w'))
+      """
+    _ = try PythonVenv.run(python, script, arguments: [dir.url.path])
+    struct Case: Decodable { var shape: [Int]; var values: [Double] }
+    let cases = try JSONDecoder().decode(
+      [String: Case].self, from: Data(contentsOf: dir.path("expected.json")))
+    #expect(cases.count == 120)
+    for (name, expected) in cases {
+      let (header, read) = try NumPyFile.readFloats(dir.path(name))
+      #expect(header.shape == expected.shape, "\(name)")
+      #expect(read == expected.values.map { Float($0) }, "\(name)")
+      #expect(try NumPyFile.scan(dir.path(name)).header == header, "\(name)")
+    }
   }
 }

@@ -1,0 +1,42 @@
+import Foundation
+
+/// FFTW plans of each size, shared by every `STFT` of the process.
+///
+/// An `FFTPlan` owns its work buffers, so one instance serves one thread at a time: a call
+/// checks a plan out of the pool (planning a new one only when all plans of that size are in
+/// use) and returns it afterwards. After warm-up there is one plan per size and concurrent
+/// worker, and no planning at all.
+final class STFTPlanPool: @unchecked Sendable {
+  static let shared = STFTPlanPool()
+
+  private let lock = NSLock()
+  private var idle: [Int: [FFTPlan]] = [:]
+
+  /// Plans (once) a transform of `size`, so later `withPlan(size:_:)` calls cannot fail.
+  /// - Throws: `DSPError` if FFTW cannot plan it.
+  func prepare(size: Int) throws {
+    let cached = lock.withLock { idle[size]?.isEmpty == false }
+    if cached { return }
+    let plan = try FFTPlan(size: size)
+    lock.withLock { idle[size, default: []].append(plan) }
+  }
+
+  /// Runs `body` with a plan of `size` that no other thread uses meanwhile.
+  ///
+  /// Precondition: `prepare(size:)` succeeded for `size`; an extra plan for a concurrent
+  /// caller then only fails when memory is exhausted.
+  func withPlan<R>(size: Int, _ body: (FFTPlan) throws -> R) rethrows -> R {
+    let plan: FFTPlan
+    if let cached = lock.withLock({ idle[size]?.popLast() }) {
+      plan = cached
+    } else {
+      do {
+        plan = try FFTPlan(size: size)
+      } catch {
+        preconditionFailure("FFTW could not plan another transform of size \(size): \(error)")
+      }
+    }
+    defer { lock.withLock { idle[size, default: []].append(plan) } }
+    return try body(plan)
+  }
+}

@@ -1,1 +1,0 @@
-// Features: STFT feature pipelines, Task 2 label matrices and segmenting.

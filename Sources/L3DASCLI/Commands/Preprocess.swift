@@ -1,0 +1,85 @@
+import ArgumentParser
+import Datasets
+import Foundation
+import Pipelines
+
+/// `l3das preprocess`: turn a split into model-ready NumPy arrays.
+struct Preprocess: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Turn a dataset split into model-ready .npy shards with a JSON manifest.",
+    discussion: """
+      Task 1: the mixtures (4 channels per mic) and the clean speech, cut as the official \
+      baseline does: L3DAS22 truncates or pads every file to 76672 samples, L3DAS21 cuts \
+      consecutive 2 s pieces. Task 2: the SELDnet spectrum (|scipy STFT|, Hamming 512, hop \
+      400, DC bin and last frame removed) of each whole scene and its 168-value label matrix \
+      per 100 ms frame.
+
+      Items are processed in parallel, one shard at a time, and written atomically, so memory \
+      stays bounded and an interrupted run resumes where it stopped when run again. Unusable \
+      items are listed and skipped (or stop the run with --strict). Load the result with \
+      numpy: json.load(open("manifest.json")) names each shard's .npy files.
+      """)
+
+  @Option(help: "The task: 1 (speech enhancement) or 2 (SELD); must match the split.")
+  var task: Int
+
+  @Option(help: "The split folder, e.g. L3DAS22_Task2_dev.")
+  var input: String
+
+  @Option(
+    name: [.short, .long], help: "The folder for shards and manifest.json (created if missing).")
+  var output: String
+
+  @Option(help: "Microphones: 1 (mic A, 4 channels) or 2 (A then B, 8 channels).")
+  var mics = 1
+
+  @Option(help: "Items per shard (held in memory at once).")
+  var itemsPerShard = 8
+
+  @Option(help: "Task 2: scene length in seconds (default: the edition's, 30 or 60).")
+  var sceneSeconds: Double?
+
+  @Flag(help: "Task 2: append phase channels to the spectrum.")
+  var phase = false
+
+  @Flag(help: "Stop at the first unusable item instead of skipping it.")
+  var strict = false
+
+  @OptionGroup var outputOptions: OutputFormatOptions
+
+  func validate() throws {
+    guard task == 1 || task == 2 else { throw ValidationError("--task must be 1 or 2") }
+    guard mics == 1 || mics == 2 else { throw ValidationError("--mics must be 1 or 2") }
+    guard itemsPerShard >= 1 else { throw ValidationError("--items-per-shard must be at least 1") }
+    if let sceneSeconds, !(0.1...600).contains(sceneSeconds) {
+      throw ValidationError("--scene-seconds must be between 0.1 and 600")
+    }
+  }
+
+  func run() throws {
+    let split = try SplitLocation(folder: URL(fileURLWithPath: input, isDirectory: true))
+    var configuration = PreprocessConfiguration.baseline(
+      task: task == 1 ? .speechEnhancement : .soundEventLocalizationDetection,
+      edition: split.edition,
+      microphones: mics)
+    configuration.itemsPerShard = itemsPerShard
+    configuration.includesPhase = phase
+    if let sceneSeconds { configuration.sceneSeconds = sceneSeconds }
+    let bar = ProgressBar(
+      title: "preprocess", enabled: !outputOptions.quiet && !outputOptions.json,
+      everyItem: outputOptions.verbose)
+    let report = try Preprocessing.run(
+      split: split, output: URL(fileURLWithPath: output, isDirectory: true),
+      configuration: configuration, strict: strict, progress: bar)
+    if outputOptions.json {
+      try Output.printJSON(report)
+      return
+    }
+    let shards = report.computedShards + report.resumedShards
+    print(
+      "Preprocessed \(report.itemCount) items (\(report.rowCount) rows) of \(split.name) into \(shards) shard\(shards == 1 ? "" : "s") (\(report.computedShards) computed, \(report.resumedShards) reused)"
+    )
+    for problem in report.problems { print("  skipped \(problem)") }
+    print("Manifest: \(report.manifestPath)")
+  }
+}

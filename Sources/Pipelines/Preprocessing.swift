@@ -1,0 +1,248 @@
+import AudioIO
+public import Datasets
+import Features
+public import Foundation
+public import L3DASCore
+import NumPyIO
+
+/// `l3das preprocess`: turns a split into model-ready NumPy arrays, streamed shard by shard.
+///
+/// Items are listed lazily from the split (URLs only) and sorted by id, then cut into shards
+/// of `itemsPerShard`. For each shard the items are loaded and transformed in parallel, stacked,
+/// and written as `.npy` files with a `shard-<k>.json` record; only one shard is in memory at a
+/// time. Every file is written atomically, and a shard's record is written last, so an
+/// interrupted run leaves only complete shards, and running again reuses every shard whose
+/// record matches the configuration and item list. `manifest.json` (see `PreprocessManifest`)
+/// is written at the end.
+///
+/// An item that cannot be used (unreadable audio, bad labels, wrong rate or length) is listed
+/// as a problem and skipped; with `strict`, its error is thrown instead.
+///
+/// ```swift
+/// let split = try SplitLocation(folder: dev)
+/// let report = try Preprocessing.run(
+///   split: split, output: out, configuration: .baseline(task: split.task, edition: split.edition))
+/// ```
+public enum Preprocessing {
+  /// Name of the manifest in the output folder.
+  public static let manifestName = "manifest.json"
+
+  /// Preprocesses every item of `split` into `output` (created if missing).
+  ///
+  /// - Parameters:
+  ///   - split: the split to read.
+  ///   - output: the folder for shards and manifest.
+  ///   - configuration: what to compute; its `task` must be the split's.
+  ///   - strict: throw the first item problem instead of skipping the item.
+  ///   - progress: receives one event per item.
+  /// - Returns: the manifest and counts of computed and reused shards.
+  /// - Throws: `PreprocessError` for unusable options or output; with `strict`, the error of
+  ///   the first failing item (`AudioIOError`, `DatasetError`, `FeatureError`).
+  public static func run(
+    split: SplitLocation, output: URL, configuration: PreprocessConfiguration, strict: Bool = false,
+    progress: any ProgressReporter = SilentProgress()
+  ) throws -> PreprocessReport {
+    guard configuration.task == split.task else {
+      throw PreprocessError(
+        .invalidOptions,
+        "\(split.name) is a Task \(split.task.rawValue) split, but Task \(configuration.task.rawValue) preprocessing was asked for"
+      )
+    }
+    guard configuration.microphones == 1 || configuration.microphones == 2 else {
+      throw PreprocessError(
+        .invalidOptions, "microphones must be 1 or 2, got \(configuration.microphones)")
+    }
+    guard configuration.itemsPerShard >= 1 else {
+      throw PreprocessError(.invalidOptions, "itemsPerShard must be at least 1")
+    }
+    guard configuration.task1Segmenting.length >= 1 else {
+      throw PreprocessError(.invalidOptions, "the Task 1 segment length must be at least 1 sample")
+    }
+    guard configuration.sceneSeconds >= 0.1 else {
+      throw PreprocessError(.invalidOptions, "sceneSeconds must be at least 0.1")
+    }
+    let jobs = try itemJobs(split: split)
+    guard !jobs.isEmpty else {
+      throw PreprocessError(
+        .empty,
+        "\(split.folders.map(\.path).joined(separator: ", ")): the split holds no items (no data/<id>_A.wav)"
+      )
+    }
+    do {
+      try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+    } catch {
+      throw PreprocessError(
+        .writeFailed,
+        "\(output.path): cannot create the output folder: \(error.localizedDescription)")
+    }
+    let transform = try ItemTransform(configuration: configuration, labelled: split.expectsLabels)
+    let counter = ConcurrentProgress(total: jobs.count, reporter: progress)
+    var shards: [PreprocessManifest.Shard] = []
+    var computed = 0
+    var resumed = 0
+    let size = configuration.itemsPerShard
+    for (index, start) in stride(from: 0, to: jobs.count, by: size).enumerated() {
+      let shardJobs = Array(jobs[start..<min(start + size, jobs.count)])
+      let ids = shardJobs.map(\.id)
+      if let done = completedShard(index: index, ids: ids, configuration: configuration, in: output)
+      {
+        shards.append(done)
+        resumed += 1
+        for id in ids { counter.advance(label: id) }
+        continue
+      }
+      shards.append(
+        try computeShard(
+          index: index, jobs: shardJobs, transform: transform, configuration: configuration,
+          strict: strict, output: output, counter: counter))
+      computed += 1
+    }
+    let manifest = PreprocessManifest(
+      split: split.name, configuration: configuration, shards: shards)
+    let url = output.appendingPathComponent(manifestName)
+    try writeJSON(manifest, to: url)
+    return PreprocessReport(
+      manifest: manifest, manifestPath: url.path, computedShards: computed, resumedShards: resumed,
+      itemCount: manifest.itemCount, rowCount: manifest.rowCount, problems: manifest.problems)
+  }
+
+  // MARK: - Items
+
+  /// One item to load: its id and where its files are.
+  struct Job: Sendable {
+    var id: String
+    var micA: URL
+    var micB: URL
+    /// Task 1 clean speech or Task 2 label CSV.
+    var target: URL
+  }
+
+  static func itemJobs(split: SplitLocation) throws -> [Job] {
+    switch split.task {
+    case .speechEnhancement:
+      try split.task1Items().sortedItems().map {
+        Job(id: $0.id.description, micA: $0.micA, micB: $0.micB, target: $0.clean)
+      }
+    case .soundEventLocalizationDetection:
+      try split.task2Items().sortedItems().map {
+        Job(id: $0.id.description, micA: $0.micA, micB: $0.micB, target: $0.labels)
+      }
+    }
+  }
+
+  // MARK: - Shards
+
+  static func shardName(_ index: Int) -> String {
+    let digits = String(index)
+    return "shard-" + String(repeating: "0", count: max(0, 5 - digits.count)) + digits
+  }
+
+  /// The record of shard `index` if an earlier run completed it with the same items and
+  /// configuration and its arrays are still there.
+  static func completedShard(
+    index: Int, ids: [String], configuration: PreprocessConfiguration, in output: URL
+  ) -> PreprocessManifest.Shard? {
+    let url = output.appendingPathComponent(shardName(index) + ".json")
+    guard let data = try? Data(contentsOf: url),
+      let shard = try? JSONDecoder().decode(PreprocessManifest.Shard.self, from: data),
+      shard.index == index, shard.assignedIDs == ids, shard.configuration == configuration
+    else { return nil }
+    for name in [shard.predictors, shard.targets].compactMap({ $0 }) {
+      guard FileManager.default.fileExists(atPath: output.appendingPathComponent(name).path) else {
+        return nil
+      }
+    }
+    return shard
+  }
+
+  /// What one item became: rows of predictors and (for labelled splits) targets.
+  struct ItemArrays: Sendable {
+    var predictors: [FeatureTensor]
+    var targets: [FeatureTensor]?
+  }
+
+  static func computeShard(
+    index: Int, jobs: [Job], transform: ItemTransform, configuration: PreprocessConfiguration,
+    strict: Bool, output: URL, counter: ConcurrentProgress
+  ) throws -> PreprocessManifest.Shard {
+    let results = IndexedResults<Result<ItemArrays, any Error>>(count: jobs.count)
+    DispatchQueue.concurrentPerform(iterations: jobs.count) { i in
+      results.record(i) {
+        defer { counter.advance(label: jobs[i].id) }
+        return Result { try transform.arrays(for: jobs[i]) }
+      }
+    }
+    var entries: [PreprocessManifest.Entry] = []
+    var problems: [PreprocessProblem] = []
+    var predictorValues: [Float] = []
+    var targetValues: [Float] = []
+    var predictorShape: [Int]?
+    var targetShape: [Int]?
+    var rows = 0
+    for (job, outcome) in zip(jobs, try results.values()) {
+      let arrays: ItemArrays
+      switch outcome {
+      case .success(let value): arrays = value
+      case .failure(let error):
+        if strict { throw error }
+        problems.append(PreprocessProblem(id: job.id, message: String(describing: error)))
+        continue
+      }
+      // Every row of a shard must have one shape (a file of another length would not stack).
+      let shape = arrays.predictors.first?.shape
+      let tShape = arrays.targets?.first?.shape
+      if let expected = predictorShape, expected != shape || targetShape != tShape {
+        let error = FeatureError(
+          .shapeMismatch,
+          "features of shape \(shape ?? []) do not stack with the shard's \(expected)",
+          path: job.micA.path)
+        if strict { throw error }
+        problems.append(PreprocessProblem(id: job.id, message: error.description))
+        continue
+      }
+      predictorShape = shape
+      targetShape = tShape
+      for piece in arrays.predictors { predictorValues += piece.values }
+      for piece in arrays.targets ?? [] { targetValues += piece.values }
+      entries.append(.init(id: job.id, firstRow: rows, rowCount: arrays.predictors.count))
+      rows += arrays.predictors.count
+    }
+    let name = shardName(index)
+    var shard = PreprocessManifest.Shard(
+      index: index, assignedIDs: jobs.map(\.id), predictors: nil, targets: nil,
+      predictorShape: nil, targetShape: nil, entries: entries, problems: problems,
+      configuration: configuration)
+    if let predictorShape, rows > 0 {
+      let shape = [rows] + predictorShape
+      try writeArray(predictorValues, shape: shape, name: name + ".predictors.npy", in: output)
+      shard.predictors = name + ".predictors.npy"
+      shard.predictorShape = shape
+      if let targetShape {
+        let shape = [rows] + targetShape
+        try writeArray(targetValues, shape: shape, name: name + ".targets.npy", in: output)
+        shard.targets = name + ".targets.npy"
+        shard.targetShape = shape
+      }
+    }
+    try writeJSON(shard, to: output.appendingPathComponent(name + ".json"))
+    return shard
+  }
+
+  static func writeArray(_ values: [Float], shape: [Int], name: String, in output: URL) throws {
+    do {
+      try NumPyFile.write(values, shape: shape, to: output.appendingPathComponent(name))
+    } catch {
+      throw PreprocessError(.writeFailed, "\(output.appendingPathComponent(name).path): \(error)")
+    }
+  }
+
+  static func writeJSON(_ value: some Encodable, to url: URL) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    do {
+      try AtomicFile.write(try encoder.encode(value), to: url)
+    } catch {
+      throw PreprocessError(.writeFailed, "\(url.path): cannot write: \(error)")
+    }
+  }
+}

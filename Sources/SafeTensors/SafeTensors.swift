@@ -1,1 +1,0 @@
-// SafeTensors: reads and writes Hugging Face safetensors files (see SafeTensorsFile).

@@ -1,0 +1,167 @@
+import AudioIO
+import Datasets
+import Features
+import Foundation
+import NumPyIO
+import Pipelines
+import Synthesis
+import Testing
+import _TestSupport
+
+@Suite("Preprocessing")
+struct PreprocessTests {
+  /// A synthetic dataset with a Task 1 dev split of 2 items or a Task 2 dev split of
+  /// three 2 s scenes.
+  private func makeDataset(task: Task = .soundEventLocalizationDetection) throws
+    -> TemporaryDirectory
+  {
+    let dir = try TemporaryDirectory()
+    var configuration = SyntheticDataset.Configuration()
+    configuration.task1Splits = task == .speechEnhancement ? [.dev] : []
+    configuration.task1ItemsPerSplit = 2
+    configuration.task2Splits = task == .speechEnhancement ? [] : [.dev]
+    configuration.task2ItemsPerSplit = 3
+    configuration.task2SceneSeconds = 2
+    configuration.seed = 12
+    try SyntheticDataset.generate(configuration, at: dir.path("data"))
+    return dir
+  }
+
+  private func task2Configuration(microphones: Int = 2) -> PreprocessConfiguration {
+    var configuration = PreprocessConfiguration.baseline(
+      task: .soundEventLocalizationDetection, edition: .l3das22, microphones: microphones)
+    configuration.sceneSeconds = 2
+    configuration.itemsPerShard = 2
+    return configuration
+  }
+
+  @Test("Task 2 shards hold each scene's SELDnet spectrum and label matrix, in id order")
+  func task2() throws {
+    let dir = try makeDataset()
+    let split = try SplitLocation(folder: dir.path("data/L3DAS22_Task2_dev"))
+    let out = dir.path("features")
+    let report = try Preprocessing.run(
+      split: split, output: out, configuration: task2Configuration())
+    #expect(report.computedShards == 2 && report.resumedShards == 0 && report.problems.isEmpty)
+    let items = try split.task2Items().sortedItems()
+    #expect(report.manifest.shards.flatMap(\.entries).map(\.id) == items.map(\.id.description))
+    let spectrum = try SELDnetSpectrum()
+    let labels = Task2LabelMatrix(configuration: .init(durationSeconds: 2))
+    for shard in report.manifest.shards {
+      let (xHeader, x) = try NumPyFile.readFloats(
+        out.appendingPathComponent(try #require(shard.predictors)))
+      let (yHeader, y) = try NumPyFile.readFloats(
+        out.appendingPathComponent(try #require(shard.targets)))
+      #expect(xHeader.shape == [shard.entries.count, 8, 256, 160])
+      #expect(yHeader.shape == [shard.entries.count, 20, 168])
+      for entry in shard.entries {
+        let item = try #require(items.first { $0.id.description == entry.id })
+        let features = spectrum.features(of: try item.loadRecording().audio)
+        let matrix = try labels.matrix(for: try item.loadLabels())
+        let xSize = 8 * 256 * 160
+        #expect(
+          Array(x[(entry.firstRow * xSize)..<((entry.firstRow + 1) * xSize)]) == features.values)
+        #expect(
+          Array(y[(entry.firstRow * 20 * 168)..<((entry.firstRow + 1) * 20 * 168)]) == matrix.values
+        )
+      }
+    }
+    let manifest = try JSONDecoder().decode(
+      PreprocessManifest.self, from: Data(contentsOf: out.appendingPathComponent("manifest.json")))
+    #expect(manifest == report.manifest)
+    #expect(
+      try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.hasPrefix(".") }
+        .isEmpty)
+  }
+
+  @Test("a second run reuses complete shards and recomputes missing or differently configured ones")
+  func resume() throws {
+    let dir = try makeDataset()
+    let split = try SplitLocation(folder: dir.path("data/L3DAS22_Task2_dev"))
+    let out = dir.path("features")
+    let configuration = task2Configuration(microphones: 1)
+    let first = try Preprocessing.run(split: split, output: out, configuration: configuration)
+    let bytes = try Data(contentsOf: out.appendingPathComponent("shard-00001.predictors.npy"))
+    let again = try Preprocessing.run(split: split, output: out, configuration: configuration)
+    #expect(again.resumedShards == 2 && again.computedShards == 0)
+    #expect(again.manifest == first.manifest)
+    // An interrupted run never wrote shard 1's record: only shard 1 is recomputed.
+    try FileManager.default.removeItem(at: out.appendingPathComponent("shard-00001.json"))
+    let partial = try Preprocessing.run(split: split, output: out, configuration: configuration)
+    #expect(partial.resumedShards == 1 && partial.computedShards == 1)
+    #expect(try Data(contentsOf: out.appendingPathComponent("shard-00001.predictors.npy")) == bytes)
+    var phase = configuration
+    phase.includesPhase = true
+    let changed = try Preprocessing.run(split: split, output: out, configuration: phase)
+    #expect(changed.computedShards == 2)
+    #expect(changed.manifest.shards[0].predictorShape == [2, 8, 256, 160])
+  }
+
+  @Test("an unreadable item is listed and skipped, or stops the run with strict")
+  func problems() throws {
+    let dir = try makeDataset()
+    let folder = dir.path("data/L3DAS22_Task2_dev")
+    let split = try SplitLocation(folder: folder)
+    let broken = try split.task2Items().sortedItems()[1]
+    try Data("not a wav".utf8).write(to: broken.micA)
+    let out = dir.path("features")
+    let report = try Preprocessing.run(
+      split: split, output: out, configuration: task2Configuration())
+    #expect(report.problems.map(\.id) == [broken.id.description])
+    #expect(report.problems.first?.message.contains(broken.micA.lastPathComponent) == true)
+    #expect(report.itemCount == 2)
+    #expect(report.manifest.shards[0].predictorShape == [1, 8, 256, 160])
+    #expect(throws: (any Error).self) {
+      try Preprocessing.run(
+        split: split, output: dir.path("strict"), configuration: task2Configuration(), strict: true)
+    }
+    #expect(!FileManager.default.fileExists(atPath: dir.path("strict/manifest.json").path))
+    let wrongTask = #expect(throws: PreprocessError.self) {
+      try Preprocessing.run(
+        split: split, output: dir.path("x"),
+        configuration: .baseline(task: .speechEnhancement, edition: .l3das22))
+    }
+    #expect(wrongTask?.code == .invalidOptions)
+  }
+
+  @Test("Task 1 mixtures and clean speech are cut into padded chunks or to a fixed length")
+  func task1() throws {
+    let dir = try makeDataset(task: .speechEnhancement)
+    let split = try SplitLocation(folder: dir.path("data/L3DAS22_Task1_dev"))
+    let items = try split.task1Items().sortedItems()
+    var configuration = PreprocessConfiguration.baseline(
+      task: .speechEnhancement, edition: .l3das21)
+    configuration.task1Segmenting = .chunks(16_000)
+    let out = dir.path("chunks")
+    let report = try Preprocessing.run(split: split, output: out, configuration: configuration)
+    #expect(report.problems.isEmpty)
+    let lengths = try items.map { try AudioFile.read($0.micA).frameCount }
+    let rows = lengths.map { ($0 + 15_999) / 16_000 }
+    #expect(report.manifest.shards[0].entries.map(\.rowCount) == rows)
+    let shard = report.manifest.shards[0]
+    #expect(shard.predictorShape == [rows.reduce(0, +), 4, 16_000])
+    #expect(shard.targetShape == [rows.reduce(0, +), 1, 16_000])
+    let (_, x) = try NumPyFile.readFloats(
+      out.appendingPathComponent(try #require(shard.predictors)))
+    let (_, y) = try NumPyFile.readFloats(out.appendingPathComponent(try #require(shard.targets)))
+    let mixture = try AudioFile.read(items[0].micA)
+    let clean = try items[0].loadClean()
+    // Row 1 channel 2 is samples 16000..<32000 of mic A's third channel.
+    let channel = Array(mixture.channel(2))
+    #expect(
+      Array(x[(1 * 4 + 2) * 16_000..<((1 * 4 + 3) * 16_000)]) == Array(
+        channel[16_000..<min(32_000, channel.count)])
+        + [Float](repeating: 0, count: max(0, 32_000 - channel.count)))
+    let lastRow = rows[0] - 1
+    let tail = Array(y[(lastRow * 16_000)..<((lastRow + 1) * 16_000)])
+    let used = clean.frameCount - lastRow * 16_000
+    #expect(Array(tail.prefix(used)) == Array(clean.samples[(lastRow * 16_000)...]))
+    #expect(tail.dropFirst(used).allSatisfy { $0 == 0 })
+
+    let fixed = try Preprocessing.run(
+      split: split, output: dir.path("fixed"),
+      configuration: .baseline(task: .speechEnhancement, edition: .l3das22, microphones: 2))
+    #expect(fixed.manifest.shards[0].predictorShape == [2, 8, 76_672])
+    #expect(fixed.manifest.shards[0].targetShape == [2, 1, 76_672])
+  }
+}
