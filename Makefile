@@ -1,7 +1,7 @@
 # l3das-swift: two commands do everything on a fresh Debian machine (as root, or with sudo).
 #   make demo   install what is needed, build, write the synthetic L3DAS22 dataset, describe it
 #   make test   install what is needed, build, run the whole test suite
-DEBIAN_PACKAGES := libsndfile1-dev libfftw3-dev libopenblas-dev libssl-dev pkg-config pocketsphinx-testdata libpocketsphinx-dev pocketsphinx-en-us python3
+DEBIAN_PACKAGES := libsndfile1-dev libfftw3-dev libopenblas-dev libssl-dev zlib1g-dev pkg-config pocketsphinx-testdata libpocketsphinx-dev pocketsphinx-en-us python3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DATA ?= l3das-data
 

@@ -114,7 +114,7 @@ let package = Package(
     .executableTarget(
       name: "Benchmarks",
       dependencies: [
-        "AudioIO", "DSP", "Synthesis", "Metrics", "Pipelines", "Submission", "Features", "NN",
+        "AudioIO", "DSP", "Synthesis", "Metrics", "Pipelines", "Submission", "Features", "NN", "NumPyIO",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings),

@@ -75,55 +75,76 @@ struct Task2Check {
       )
     }
     var list = ProblemList(limit: listLimit, file: file)
-    let parsed = bytes.withUnsafeBytes {
-      Task2Rows.parseCollectingErrors(bytes: $0, path: file, frameCount: frameCount)
-    }
-    for error in parsed.errors { list.add(problem(for: error, file: file)) }
-
-    let lineStarts = Self.lineStarts(bytes)
-    var groups: [Int: [Int]] = [:]  // frame·14 + class → row indices
-    var seen: [RowKey: Int] = [:]
-    for (index, row) in parsed.rows.enumerated() {
-      let line = parsed.lines[index]
-      summary.rowCount += 1
-      if Self.classFieldIsId(bytes, lineStart: lineStarts[line - 1]) {
-        summary.usesIds = true
-      } else {
-        summary.usesNames = true
+    // The scorer's fast reader first; only a file it rejects (or one with a row problem,
+    // which needs line numbers) is read again line by line.
+    var rows: [DetectionRow]
+    var lineNumbers: [Int]? = nil
+    do {
+      rows = try bytes.withUnsafeBytes {
+        try Task2Rows.parse(bytes: $0, path: file, frameCount: frameCount)
       }
-      let coordinates = [("x", row.position.x), ("y", row.position.y), ("z", row.position.z)]
-      for (name, value) in coordinates {
-        summary.largestCoordinate = max(summary.largestCoordinate, abs(value))
-        if abs(value) > coordinateLimit {
+    } catch {
+      let parsed = bytes.withUnsafeBytes {
+        Task2Rows.parseCollectingErrors(bytes: $0, path: file, frameCount: frameCount)
+      }
+      for error in parsed.errors { list.add(problem(for: error, file: file)) }
+      rows = parsed.rows
+      lineNumbers = parsed.lines
+    }
+    func lines() -> [Int] {
+      if let lineNumbers { return lineNumbers }
+      let found = bytes.withUnsafeBytes {
+        Task2Rows.parseCollectingErrors(bytes: $0, path: file, frameCount: frameCount).lines
+      }
+      lineNumbers = found
+      return found
+    }
+
+    // Spellings of valid rows only (every non-blank line when the fast reader accepted all).
+    (summary.usesIds, summary.usesNames) = Self.classSpellings(
+      bytes, lines: lineNumbers.map { Set($0) })
+    summary.rowCount = rows.count
+    let classCount = SoundClass.allCases.count
+    var counts = [UInt8](repeating: 0, count: frameCount * classCount)
+    var crowded: Set<Int> = []
+    var firstIndex: [RowKey: Int] = [:]
+    firstIndex.reserveCapacity(rows.count)
+    for (index, row) in rows.enumerated() {
+      let position = row.position
+      let largest = max(abs(position.x), abs(position.y), abs(position.z))
+      summary.largestCoordinate = max(summary.largestCoordinate, largest)
+      if largest > coordinateLimit {
+        for (name, value) in [("x", position.x), ("y", position.y), ("z", position.z)]
+        where abs(value) > coordinateLimit {
           list.add(
             SubmissionProblem(
-              .error, .coordinateOutOfRange, file: file, line: line,
+              .error, .coordinateOutOfRange, file: file, line: lines()[index],
               "\(name) = \(value) m is outside ±\(coordinateLimit) m; the room is about 6 × 5 × 3 m around mic A",
               hint: "coordinates are metres from mic A (x, y, z), not centimetres, degrees or L3DAS23's (rho, theta, z)"))
         }
       }
-      let key = row.frame * SoundClass.allCases.count + row.soundClass.rawValue
-      groups[key, default: []].append(index)
-      let rowKey = RowKey(row)
-      if let first = seen[rowKey] {
+      let key = row.frame * classCount + row.soundClass.rawValue
+      if counts[key] == 3 { crowded.insert(key) }
+      counts[key] &+= counts[key] < 255 ? 1 : 0
+      if let first = firstIndex.updateValue(index, forKey: RowKey(row)) {
+        firstIndex[RowKey(row)] = first
         list.add(
           SubmissionProblem(
-            .warning, .duplicateRow, file: file, line: line,
-            "the same row as line \(first): frame \(row.frame), \(row.soundClass.officialName) at the same position",
+            .warning, .duplicateRow, file: file, line: lines()[index],
+            "the same row as line \(lines()[first]): frame \(row.frame), \(row.soundClass.officialName) at the same position",
             hint: "write each detected event once per frame"))
-      } else {
-        seen[rowKey] = line
       }
     }
-    for key in groups.keys.sorted() {
-      let indices = groups[key]!
-      guard indices.count > 3 else { continue }
-      let row = parsed.rows[indices[0]]
-      let lines = indices.map { parsed.lines[$0] }
+    for key in crowded.sorted() {
+      let indices = rows.indices.filter {
+        rows[$0].frame * classCount + rows[$0].soundClass.rawValue == key
+      }
+      let row = rows[indices[0]]
+      let rowLines = indices.map { lines()[$0] }
       list.add(
         SubmissionProblem(
-          .error, .tooManyInstances, file: file, line: lines[3],
-          "frame \(row.frame) has \(indices.count) rows of class \(row.soundClass.officialName) (lines \(lines.map(String.init).joined(separator: ", "))); at most 3 instances of one class per frame",
+          .error, .tooManyInstances, file: file, line: rowLines[3],
+          "frame \(row.frame) has \(indices.count) rows of class \(row.soundClass.officialName) (lines \(rowLines.map(String.init).joined(separator: ", "))); at most 3 instances of one class per frame",
           hint: "keep the 3 most confident detections of a class in each frame"))
     }
     return (list.finished(), summary)
@@ -238,27 +259,40 @@ struct Task2Check {
     }
   }
 
-  /// The offset of the first byte of each line.
-  static func lineStarts(_ bytes: [UInt8]) -> [Int] {
-    var starts = [0]
-    for (i, byte) in bytes.enumerated() where byte == UInt8(ascii: "\n") { starts.append(i + 1) }
-    return starts
-  }
-
-  /// Whether the class field (the second) of the line at `lineStart` is written as an id.
-  static func classFieldIsId(_ bytes: [UInt8], lineStart: Int) -> Bool {
-    var i = lineStart
-    while i < bytes.count && bytes[i] != UInt8(ascii: ",") && bytes[i] != UInt8(ascii: "\n") {
-      i += 1
+  /// Whether the class fields (the second field of each non-blank line, or of the 1-based
+  /// `lines` given) are written as ids (`7`) and whether as names (`Knock`).
+  static func classSpellings(_ bytes: [UInt8], lines: Set<Int>? = nil) -> (ids: Bool, names: Bool) {
+    var ids = false
+    var names = false
+    bytes.withUnsafeBufferPointer { text in
+      var i = 0
+      var line = 0
+      let count = text.count
+      while i < count {
+        line += 1
+        if let lines, !lines.contains(line) {
+          while i < count && text[i] != UInt8(ascii: "\n") { i += 1 }
+          i += 1
+          continue
+        }
+        // The first comma of the line, if the line has one.
+        while i < count && text[i] != UInt8(ascii: ",") && text[i] != UInt8(ascii: "\n") { i += 1 }
+        if i < count && text[i] == UInt8(ascii: ",") {
+          i += 1
+          while i < count
+            && (text[i] == UInt8(ascii: " ") || text[i] == UInt8(ascii: "\t") || text[i] == UInt8(ascii: "\""))
+          {
+            i += 1
+          }
+          if i < count && text[i] != UInt8(ascii: "\n") && text[i] != UInt8(ascii: ",") {
+            if text[i] >= UInt8(ascii: "0") && text[i] <= UInt8(ascii: "9") { ids = true } else { names = true }
+          }
+        }
+        while i < count && text[i] != UInt8(ascii: "\n") { i += 1 }
+        i += 1
+      }
     }
-    i += 1
-    while i < bytes.count
-      && (bytes[i] == UInt8(ascii: " ") || bytes[i] == UInt8(ascii: "\t")
-        || bytes[i] == UInt8(ascii: "\""))
-    {
-      i += 1
-    }
-    return i < bytes.count && bytes[i] >= UInt8(ascii: "0") && bytes[i] <= UInt8(ascii: "9")
+    return (ids, names)
   }
 }
 

@@ -131,7 +131,7 @@ public enum Task2Rows {
   static let padding = 64
 
   /// Parses raw UTF-8 bytes; the shared implementation of `parse` and `read`.
-  static func parse(bytes: UnsafeRawBufferPointer, path: String, frameCount: Int?) throws
+  package static func parse(bytes: UnsafeRawBufferPointer, path: String, frameCount: Int?) throws
     -> [DetectionRow]
   {
     let count = bytes.count
