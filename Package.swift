@@ -115,6 +115,7 @@ let package = Package(
       name: "Benchmarks",
       dependencies: [
         "AudioIO", "DSP", "Synthesis", "Metrics", "Pipelines", "Submission", "Features", "NN", "NumPyIO",
+        "TensorModule",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings),

@@ -1,1 +1,0 @@
-// NN: tensors with reverse-mode autograd and PyTorch-equal layers.
