@@ -132,6 +132,108 @@ public struct STFT: Sendable {
     }
   }
 
+  /// Frames per block handed to `withFrameBlocks(_:_:)`: enough for cache-line-wide
+  /// transposes into bin-major outputs, few enough to stay in L1/L2.
+  public static let blockFrameCount = 64
+
+  /// Computes the frames of `signal` block by block and hands each block to `body`: its first
+  /// frame, its frame count (≤ `blockFrameCount`) and the scaled one-sided spectra, frame-major
+  /// and interleaved: frame `j`, bin `k` at `[j·2·binCount + 2k]` (real) and `+ 1` (imaginary).
+  ///
+  /// The buffer is reused between blocks. Values are exactly those `transform` stores.
+  ///
+  /// - Parameter signal: the samples; with `.centerReflect` more than N/2 of them.
+  /// - Complexity: O(frames · N log N); one allocation per call, none per frame.
+  public func withFrameBlocks(
+    _ signal: UnsafeBufferPointer<Float>,
+    _ body: (_ firstFrame: Int, _ count: Int, _ spectra: UnsafeBufferPointer<Float>) -> Void
+  ) {
+    computeFrames(signal, into: nil, body)
+  }
+
+  /// The STFT of `signal` in scipy's memory layout: frame-major, interleaved complex values.
+  ///
+  /// Frame `t`, bin `k` is at `[t·2·binCount + 2k]` (real) and `+ 1` (imaginary). This is the
+  /// memory behind the `[binCount, frames]` array `scipy.signal.stft` returns (a transposed view).
+  ///
+  /// - Parameters:
+  ///   - signal: the samples; with `.centerReflect` more than N/2 of them.
+  ///   - frameMajor: at least `2 · binCount · frameCount(sampleCount: signal.count)` values.
+  /// - Complexity: O(frames · N log N); no allocation per frame, no transpose.
+  public func transform(
+    _ signal: UnsafeBufferPointer<Float>, frameMajor: UnsafeMutableBufferPointer<Float>
+  ) {
+    let count = 2 * binCount * frameCount(sampleCount: signal.count)
+    precondition(frameMajor.count >= count, "STFT output needs \(count) values")
+    guard count > 0, let base = frameMajor.baseAddress else { return }
+    computeFrames(signal, into: base) { _, _, _ in }
+  }
+
+  /// Computes every frame's scaled spectrum, into `target` (frame-major, the whole output) or,
+  /// when `target` is nil, into a reused block buffer; hands each block to `body`.
+  private func computeFrames(
+    _ signal: UnsafeBufferPointer<Float>, into target: UnsafeMutablePointer<Float>?,
+    _ body: (_ firstFrame: Int, _ count: Int, _ spectra: UnsafeBufferPointer<Float>) -> Void
+  ) {
+    let n = configuration.fftLength
+    let hop = configuration.hopLength
+    let length = signal.count
+    let frames = frameCount(sampleCount: length)
+    let stride = 2 * binCount
+    if configuration.padding == .centerReflect {
+      precondition(
+        length > n / 2, "reflect padding needs more than \(n / 2) samples, got \(length)")
+    }
+    let pad = leadingPadding
+    let reflect = configuration.padding == .centerReflect
+    let block = Self.blockFrameCount
+    let scale = scale
+    let frame = UnsafeMutableBufferPointer<Float>.allocate(capacity: n)
+    let blockCapacity = target == nil ? block * stride : 1
+    let blockBuffer = UnsafeMutablePointer<Float>.allocate(capacity: blockCapacity)
+    defer {
+      frame.deallocate()
+      blockBuffer.deallocate()
+    }
+    frame.initialize(repeating: 0)
+    blockBuffer.initialize(repeating: 0, count: blockCapacity)
+    STFTPlanPool.shared.withPlan(size: n) { plan in
+      window.withUnsafeBufferPointer { window in
+        for first in Swift.stride(from: 0, to: frames, by: block) {
+          let count = min(block, frames - first)
+          let spectra = target.map { $0 + first * stride } ?? blockBuffer
+          for j in 0..<count {
+            let start = (first + j) * hop - pad
+            if start >= 0, start + n <= length, let source = signal.baseAddress,
+              let w = window.baseAddress, let f = frame.baseAddress
+            {
+              // Interior frame (nearly all of them): one vectorised multiply.
+              let x = source + start
+              for i in 0..<n { f[i] = x[i] * w[i] }
+            } else {
+              // Samples inside the signal; the rest is padding.
+              let inside = max(0, -start)..<max(max(0, -start), min(n, length - start))
+              for i in inside { frame[i] = signal[start + i] * window[i] }
+              for i in 0..<inside.lowerBound {
+                frame[i] = reflect ? signal[-(start + i)] * window[i] : 0
+              }
+              for i in inside.upperBound..<n {
+                frame[i] = reflect ? signal[2 * (length - 1) - (start + i)] * window[i] : 0
+              }
+            }
+            let out = spectra + j * stride
+            let spectrum = UnsafeMutableBufferPointer(start: out, count: stride)
+            plan.forward(UnsafeBufferPointer(frame), into: spectrum)
+            if scale != 1 {
+              for i in 0..<stride { out[i] *= scale }
+            }
+          }
+          body(first, count, UnsafeBufferPointer(start: spectra, count: count * stride))
+        }
+      }
+    }
+  }
+
   /// The STFT of `signal` into `real` and `imaginary`, each `binCount × frameCount` values,
   /// bin-major (`Z[k, t]` at `k·frameCount + t`).
   ///
@@ -143,44 +245,18 @@ public struct STFT: Sendable {
     _ signal: UnsafeBufferPointer<Float>, real: UnsafeMutableBufferPointer<Float>,
     imaginary: UnsafeMutableBufferPointer<Float>
   ) {
-    let n = configuration.fftLength
-    let hop = configuration.hopLength
-    let length = signal.count
-    let frames = frameCount(sampleCount: length)
+    let frames = frameCount(sampleCount: signal.count)
     let bins = binCount
     precondition(
       real.count >= bins * frames && imaginary.count >= bins * frames,
       "STFT output needs \(bins) × \(frames) values per part")
-    if configuration.padding == .centerReflect {
-      precondition(
-        length > n / 2, "reflect padding needs more than \(n / 2) samples, got \(length)")
-    }
-    let pad = leadingPadding
-    let reflect = configuration.padding == .centerReflect
-    var frame = [Float](repeating: 0, count: n)
-    var spectrum = [Float](repeating: 0, count: 2 * bins)
-    STFTPlanPool.shared.withPlan(size: n) { plan in
-      frame.withUnsafeMutableBufferPointer { frame in
-        spectrum.withUnsafeMutableBufferPointer { spectrum in
-          window.withUnsafeBufferPointer { window in
-            for t in 0..<frames {
-              let start = t * hop - pad
-              // Samples inside the signal; the rest is padding.
-              let inside = max(0, -start)..<max(max(0, -start), min(n, length - start))
-              for i in inside { frame[i] = signal[start + i] * window[i] }
-              for i in 0..<inside.lowerBound {
-                frame[i] = reflect ? signal[-(start + i)] * window[i] : 0
-              }
-              for i in inside.upperBound..<n {
-                frame[i] = reflect ? signal[2 * (length - 1) - (start + i)] * window[i] : 0
-              }
-              plan.forward(UnsafeBufferPointer(frame), into: spectrum)
-              for k in 0..<bins {
-                real[k * frames + t] = spectrum[2 * k] * scale
-                imaginary[k * frames + t] = spectrum[2 * k + 1] * scale
-              }
-            }
-          }
+    withFrameBlocks(signal) { first, count, spectra in
+      // Transposed a block at a time: each bin row receives `count` consecutive values.
+      for k in 0..<bins {
+        let row = k * frames + first
+        for j in 0..<count {
+          real[row + j] = spectra[j * 2 * bins + 2 * k]
+          imaginary[row + j] = spectra[j * 2 * bins + 2 * k + 1]
         }
       }
     }

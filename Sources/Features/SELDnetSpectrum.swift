@@ -42,38 +42,74 @@ public struct SELDnetSpectrum: Sendable {
   /// The features of every channel of `audio` (see the type's documentation for the shape).
   /// - Complexity: O(C · frames · N log N).
   public func features(of audio: AudioBuffer) -> FeatureTensor {
+    let shape = featureShape(channelCount: audio.channelCount, sampleCount: audio.frameCount)
+    let values = [Float](unsafeUninitializedCapacity: shape.reduce(1, *)) { buffer, count in
+      write(audio, into: buffer)
+      count = buffer.count
+    }
+    return FeatureTensor(shape: shape, values: values)
+  }
+
+  /// Writes the features of `audio` into `output`, which holds exactly
+  /// `featureShape(channelCount:sampleCount:)` values (C-order); every value is written.
+  ///
+  /// Magnitudes are `hypotf(re, im)` as glibc computes it (the square root of the sum of
+  /// squares in double precision, rounded once); the block transposes write whole cache lines.
+  /// - Complexity: O(C · frames · N log N); no allocation per frame.
+  public func write(_ audio: AudioBuffer, into output: UnsafeMutableBufferPointer<Float>) {
     let channels = audio.channelCount
-    let frames = stft.frameCount(sampleCount: audio.frameCount)
-    let bins = stft.binCount
-    let shape = featureShape(channelCount: channels, sampleCount: audio.frameCount)
+    let samples = audio.frameCount
+    let shape = featureShape(channelCount: channels, sampleCount: samples)
+    precondition(output.count == shape.reduce(1, *), "output must hold \(shape) values")
+    guard let out = output.baseAddress, !output.isEmpty else { return }
     let kept = shape[2]
-    var values = [Float](repeating: 0, count: shape.reduce(1, *))
-    var real = [Float](repeating: 0, count: bins * frames)
-    var imaginary = [Float](repeating: 0, count: bins * frames)
+    let bins = stft.binCount
     let plane = (bins - 1) * kept
-    audio.samples.withUnsafeBufferPointer { samples in
+    let phase = includesPhase
+    let width = bins - 1
+    // One block of magnitudes (and phases), frame-major: computed with contiguous loops, then
+    // transposed into the bin-major output a whole block row at a time.
+    let m = UnsafeMutablePointer<Float>.allocate(capacity: STFT.blockFrameCount * width)
+    let angles = UnsafeMutablePointer<Float>.allocate(
+      capacity: phase ? STFT.blockFrameCount * width : 1)
+    defer {
+      m.deallocate()
+      angles.deallocate()
+    }
+    audio.samples.withUnsafeBufferPointer { all in
       for c in 0..<channels {
-        let signal = UnsafeBufferPointer(
-          rebasing: samples[(c * audio.frameCount)..<((c + 1) * audio.frameCount)])
-        real.withUnsafeMutableBufferPointer { r in
-          imaginary.withUnsafeMutableBufferPointer {
-            stft.transform(signal, real: r, imaginary: $0)
+        let signal = UnsafeBufferPointer(rebasing: all[(c * samples)..<((c + 1) * samples)])
+        let magnitude = out + c * plane
+        let angle = out + (channels + c) * plane
+        stft.withFrameBlocks(signal) { first, count, spectra in
+          let used = min(count, kept - first)  // the last frame is cut
+          guard used > 0, let base = spectra.baseAddress else { return }
+          for j in 0..<used {
+            // Bins 1…256 of frame j: (re, im) pairs from index 2.
+            let z = base + j * 2 * bins + 2
+            let row = m + j * width
+            for k in 0..<width {
+              let r = Double(z[2 * k])
+              let i = Double(z[2 * k + 1])
+              row[k] = Float((r * r + i * i).squareRoot())
+            }
+            if phase {
+              let a = angles + j * width
+              for k in 0..<width { a[k] = atan2f(z[2 * k + 1], z[2 * k]) }
+            }
           }
-        }
-        for k in 1..<bins {
-          for t in 0..<kept {
-            let re = real[k * frames + t]
-            let im = imaginary[k * frames + t]
-            let out = (k - 1) * kept + t
-            values[c * plane + out] = hypotf(re, im)
-            if includesPhase {
-              values[(channels + c) * plane + out] = atan2f(im, re)
+          for k in 0..<width {
+            let destination = magnitude + k * kept + first
+            let source = m + k
+            for j in 0..<used { destination[j] = source[j &* width] }
+            if phase {
+              let a = angle + k * kept + first
+              for j in 0..<used { a[j] = angles[j * width + k] }
             }
           }
         }
       }
     }
-    return FeatureTensor(shape: shape, values: values)
   }
 }
 

@@ -8,9 +8,10 @@ import NumPyIO
 /// `l3das preprocess`: turns a split into model-ready NumPy arrays, streamed shard by shard.
 ///
 /// Items are listed lazily from the split (URLs only) and sorted by id, then cut into shards
-/// of `itemsPerShard`. For each shard the items are loaded and transformed in parallel, stacked,
-/// and written as `.npy` files with a `shard-<k>.json` record; only one shard is in memory at a
-/// time. Every file is written atomically, and a shard's record is written last, so an
+/// of `itemsPerShard`. For each shard the items are loaded and transformed in parallel, and
+/// their rows written one after the other as `.npy` files with a `shard-<k>.json` record. A
+/// shard is written in the background while the next is computed, so at most two shards are in
+/// memory. Every file is written atomically, and a shard's record is written last, so an
 /// interrupted run leaves only complete shards, and running again reuses every shard whose
 /// record matches the configuration and item list. `manifest.json` (see `PreprocessManifest`)
 /// is written at the end.
@@ -81,6 +82,10 @@ public enum Preprocessing {
     var computed = 0
     var resumed = 0
     let size = configuration.itemsPerShard
+    // A shard is written on a background queue while the next one is computed (at most one
+    // write in flight, so at most two shards are in memory).
+    let writer = BackgroundWriter()
+    defer { try? writer.wait() }
     for (index, start) in stride(from: 0, to: jobs.count, by: size).enumerated() {
       let shardJobs = Array(jobs[start..<min(start + size, jobs.count)])
       let ids = shardJobs.map(\.id)
@@ -91,12 +96,15 @@ public enum Preprocessing {
         for id in ids { counter.advance(label: id) }
         continue
       }
-      shards.append(
-        try computeShard(
-          index: index, jobs: shardJobs, transform: transform, configuration: configuration,
-          strict: strict, output: output, counter: counter))
+      let shard = try computeShard(
+        index: index, jobs: shardJobs, transform: transform, configuration: configuration,
+        strict: strict, counter: counter)
+      try writer.wait()
+      writer.submit { try writeShard(shard, to: output) }
+      shards.append(shard.record)
       computed += 1
     }
+    try writer.wait()
     let manifest = PreprocessManifest(
       split: split.name, configuration: configuration, shards: shards)
     let url = output.appendingPathComponent(manifestName)
@@ -161,10 +169,18 @@ public enum Preprocessing {
     var targets: [FeatureTensor]?
   }
 
+  /// A computed shard: its record and the rows of its arrays, item by item.
+  struct ComputedShard: Sendable {
+    var record: PreprocessManifest.Shard
+    var predictors: [FeatureTensor]
+    var targets: [FeatureTensor]
+  }
+
+  /// Loads and transforms the items of one shard in parallel; nothing is written.
   static func computeShard(
     index: Int, jobs: [Job], transform: ItemTransform, configuration: PreprocessConfiguration,
-    strict: Bool, output: URL, counter: ConcurrentProgress
-  ) throws -> PreprocessManifest.Shard {
+    strict: Bool, counter: ConcurrentProgress
+  ) throws -> ComputedShard {
     let results = IndexedResults<Result<ItemArrays, any Error>>(count: jobs.count)
     DispatchQueue.concurrentPerform(iterations: jobs.count) { i in
       results.record(i) {
@@ -174,8 +190,8 @@ public enum Preprocessing {
     }
     var entries: [PreprocessManifest.Entry] = []
     var problems: [PreprocessProblem] = []
-    var predictorValues: [Float] = []
-    var targetValues: [Float] = []
+    var predictors: [FeatureTensor] = []
+    var targets: [FeatureTensor] = []
     var predictorShape: [Int]?
     var targetShape: [Int]?
     var rows = 0
@@ -202,8 +218,8 @@ public enum Preprocessing {
       }
       predictorShape = shape
       targetShape = tShape
-      for piece in arrays.predictors { predictorValues += piece.values }
-      for piece in arrays.targets ?? [] { targetValues += piece.values }
+      predictors += arrays.predictors
+      targets += arrays.targets ?? []
       entries.append(.init(id: job.id, firstRow: rows, rowCount: arrays.predictors.count))
       rows += arrays.predictors.count
     }
@@ -213,26 +229,73 @@ public enum Preprocessing {
       predictorShape: nil, targetShape: nil, entries: entries, problems: problems,
       configuration: configuration)
     if let predictorShape, rows > 0 {
-      let shape = [rows] + predictorShape
-      try writeArray(predictorValues, shape: shape, name: name + ".predictors.npy", in: output)
       shard.predictors = name + ".predictors.npy"
-      shard.predictorShape = shape
+      shard.predictorShape = [rows] + predictorShape
       if let targetShape {
-        let shape = [rows] + targetShape
-        try writeArray(targetValues, shape: shape, name: name + ".targets.npy", in: output)
         shard.targets = name + ".targets.npy"
-        shard.targetShape = shape
+        shard.targetShape = [rows] + targetShape
       }
     }
-    try writeJSON(shard, to: output.appendingPathComponent(name + ".json"))
-    return shard
+    return ComputedShard(record: shard, predictors: predictors, targets: targets)
   }
 
-  static func writeArray(_ values: [Float], shape: [Int], name: String, in output: URL) throws {
+  /// Writes a computed shard's arrays, then its record (last, so that a record always means
+  /// complete arrays).
+  static func writeShard(_ shard: ComputedShard, to output: URL) throws {
+    let record = shard.record
+    if let name = record.predictors, let shape = record.predictorShape {
+      try writeArray(shard.predictors.map(\.values), shape: shape, name: name, in: output)
+    }
+    if let name = record.targets, let shape = record.targetShape {
+      try writeArray(shard.targets.map(\.values), shape: shape, name: name, in: output)
+    }
+    try writeJSON(record, to: output.appendingPathComponent(shardName(record.index) + ".json"))
+  }
+
+  /// Writes the rows `pieces` (one after the other, C-order) as one float32 `.npy` of `shape`,
+  /// atomically, straight from their memory: no stacked copy is made.
+  static func writeArray(_ pieces: [[Float]], shape: [Int], name: String, in output: URL) throws {
+    let url = output.appendingPathComponent(name)
     do {
-      try NumPyFile.write(values, shape: shape, to: output.appendingPathComponent(name))
+      guard pieces.reduce(0, { $0 + $1.count }) == shape.reduce(1, *) else {
+        throw PreprocessError(.writeFailed, "rows do not fill the shape \(shape)")
+      }
+      // The header alone: `encode` with no values.
+      let header = NumPyFile.encode([], shape: shape)
+      try AtomicFile.write(to: url) { temporary in
+        let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard descriptor >= 0 else {
+          throw PreprocessError(.writeFailed, String(cString: strerror(errno)))
+        }
+        defer { close(descriptor) }
+        try header.withUnsafeBytes { try writeAll(descriptor, $0) }
+        for piece in pieces {
+          if UInt32(1).littleEndian == 1 {
+            try piece.withUnsafeBytes { try writeAll(descriptor, $0) }
+          } else {
+            try piece.map { $0.bitPattern.littleEndian }.withUnsafeBytes {
+              try writeAll(descriptor, $0)
+            }
+          }
+        }
+      }
+    } catch let error as PreprocessError {
+      throw PreprocessError(.writeFailed, "\(url.path): \(error.message)")
     } catch {
-      throw PreprocessError(.writeFailed, "\(output.appendingPathComponent(name).path): \(error)")
+      throw PreprocessError(.writeFailed, "\(url.path): \(error)")
+    }
+  }
+
+  private static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) throws {
+    guard let base = bytes.baseAddress else { return }
+    var offset = 0
+    while offset < bytes.count {
+      let written = Foundation.write(descriptor, base + offset, bytes.count - offset)
+      if written < 0 {
+        if errno == EINTR { continue }
+        throw PreprocessError(.writeFailed, String(cString: strerror(errno)))
+      }
+      offset += written
     }
   }
 
@@ -244,5 +307,30 @@ public enum Preprocessing {
     } catch {
       throw PreprocessError(.writeFailed, "\(url.path): cannot write: \(error)")
     }
+  }
+}
+
+/// Runs writes one at a time on a background queue and keeps the first error.
+final class BackgroundWriter: @unchecked Sendable {
+  private let queue = DispatchQueue(label: "l3das.preprocess.writer")
+  private let group = DispatchGroup()
+  private let lock = NSLock()
+  private var failure: (any Error)?
+
+  /// Queues `work`.
+  func submit(_ work: @escaping @Sendable () throws -> Void) {
+    queue.async(group: group) {
+      do {
+        try work()
+      } catch {
+        self.lock.withLock { if self.failure == nil { self.failure = error } }
+      }
+    }
+  }
+
+  /// Waits for every queued write; throws the first error of any of them.
+  func wait() throws {
+    group.wait()
+    if let failure = lock.withLock({ failure }) { throw failure }
   }
 }

@@ -47,4 +47,39 @@ struct SELDnetSpectrumTests {
     #expect(features.shape == [channels, 256, (samples + 399) / 400])
     #expect(spectrum.featureShape(channelCount: 4, sampleCount: 960_000) == [4, 256, 2400])
   }
+
+  @Test(
+    "the blocked fast path equals hypotf and atan2f of STFT.transform bit for bit",
+    arguments: [(3, 12_345), (1, 400 * 64 - 1), (2, 400 * 127 + 7)])
+  func blockedPathIsExact(channels: Int, samples: Int) throws {
+    var audio = AudioBuffer(channelCount: channels, frameCount: samples, sampleRate: 32_000)
+    var state: UInt32 = 3
+    for i in audio.samples.indices {
+      state = state &* 1_664_525 &+ 1_013_904_223
+      audio.samples[i] = Float(Int32(bitPattern: state)) / 4_294_967_296
+    }
+    let spectrum = try SELDnetSpectrum(includesPhase: true)
+    let features = spectrum.features(of: audio)
+    let kept = features.shape[2]
+    let frames = spectrum.stft.frameCount(sampleCount: samples)
+    var mismatches = 0
+    for c in 0..<channels {
+      let (re, im) = spectrum.stft.transform(audio.channel(c))
+      for k in 1...256 {
+        for t in 0..<kept {
+          let out = (k - 1) * kept + t
+          let z = k * frames + t
+          if features.values[c * 256 * kept + out] != hypotf(re[z], im[z]) { mismatches += 1 }
+          if features.values[(channels + c) * 256 * kept + out] != atan2f(im[z], re[z]) {
+            mismatches += 1
+          }
+        }
+      }
+    }
+    #expect(mismatches == 0)
+  }
 }
+
+#if canImport(Glibc)
+  import Glibc
+#endif

@@ -231,4 +231,28 @@ struct STFTTests {
     }
     #expect(results.ok.allSatisfy { $0 })
   }
+
+  @Test(
+    "the frame-major transform holds the bin-major values bit for bit",
+    arguments: 0..<configurations.count, [17, 400 * 64 + 3])
+  func frameMajorLayout(index: Int, length: Int) throws {
+    let stft = try STFT(Self.configurations[index])
+    var rng = SplitMix64(seed: UInt64(7 * index + length))
+    let x = (0..<length).map { _ in Float.random(in: -1..<1, using: &rng) }
+    let (real, imaginary) = stft.transform(x)
+    let frames = stft.frameCount(sampleCount: length)
+    let bins = stft.binCount
+    var interleaved = [Float](repeating: .nan, count: 2 * bins * frames)
+    x.withUnsafeBufferPointer { s in
+      interleaved.withUnsafeMutableBufferPointer { stft.transform(s, frameMajor: $0) }
+    }
+    var mismatches = 0
+    for t in 0..<frames {
+      for k in 0..<bins {
+        if interleaved[t * 2 * bins + 2 * k] != real[k * frames + t] { mismatches += 1 }
+        if interleaved[t * 2 * bins + 2 * k + 1] != imaginary[k * frames + t] { mismatches += 1 }
+      }
+    }
+    #expect(mismatches == 0)
+  }
 }
