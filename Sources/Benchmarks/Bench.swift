@@ -36,6 +36,15 @@ struct Bench: ParsableCommand {
   @Flag(help: "Run only the cases given by options (skip the built-in audio and synthesis cases).")
   var only = false
 
+  @Flag(help: "Time submission validation at challenge scale instead (ValidationBench.swift).")
+  var validation = false
+
+  @Flag(help: "Time the NN layers (forward and forward+backward) instead (NNBench.swift).")
+  var nn = false
+
+  @Flag(help: "Time the SELDnet STFT alone instead (STFTBench.swift; Tools/bench/preprocess_compare.sh).")
+  var stft = false
+
   struct Result: Codable {
     var name: String
     var medianSeconds: Double
@@ -55,6 +64,24 @@ struct Bench: ParsableCommand {
     defer { if keepFiles == nil { try? FileManager.default.removeItem(at: folder) } }
 
     var results: [Result] = []
+    if validation {
+      try report(ValidationBench.run(in: folder, repetitions: min(repetitions, 5)).map {
+        Result(name: $0.name, medianSeconds: $0.seconds, bytesPerSecond: nil, detail: $0.detail)
+      })
+      return
+    }
+    if nn {
+      try report(NNBench.run(repetitions: min(repetitions, 5)).map {
+        Result(name: $0.name, medianSeconds: $0.seconds, bytesPerSecond: nil, detail: $0.detail)
+      })
+      return
+    }
+    if stft {
+      try report(STFTBench.run(in: folder, repetitions: min(repetitions, 9)).map {
+        Result(name: $0.name, medianSeconds: $0.seconds, bytesPerSecond: nil, detail: $0.detail)
+      })
+      return
+    }
     if stoiPair.count == 2 {
       let clean = Array(try AudioFile.read(URL(fileURLWithPath: stoiPair[0])).channel(0))
       let estimateAudio = try AudioFile.read(URL(fileURLWithPath: stoiPair[1]))
@@ -90,7 +117,7 @@ struct Bench: ParsableCommand {
         (try Task2Rows.read(pred.appendingPathComponent($0), frameCount: frames),
          try Task2Rows.read(truth.appendingPathComponent($0), frameCount: frames))
       }
-      let countOnly = try Self.median(repetitions: repetitions) {
+      let countOnly = Self.median(repetitions: repetitions) {
         var metric = LocationSensitiveDetection(threshold: 2, matching: .official, frameCount: frames)
         for (p, r) in pairs { metric.update(prediction: p, reference: r, file: "") }
         precondition(metric.report.total == t, "count-only totals differ")
@@ -159,13 +186,7 @@ struct Bench: ParsableCommand {
     }
   }
 
-  static func median(repetitions: Int, _ body: () throws -> Void) throws -> Double {
-    var times: [Double] = []
-    for _ in 0..<repetitions {
-      let start = DispatchTime.now().uptimeNanoseconds
-      try body()
-      times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-    }
-    return times.sorted()[times.count / 2]
+  static func median(repetitions: Int, _ body: () throws -> Void) rethrows -> Double {
+    try medianSeconds(repetitions: repetitions, warmUp: false, body)
   }
 }

@@ -1,0 +1,172 @@
+import Dispatch
+import Foundation
+import NN
+import TensorModule
+
+/// Forward + backward timings of the NN layers at the SELDnet and MMUB baseline sizes
+/// (batch 1), and the GEMM throughput reached inside Conv2d and Linear compared with one bare
+/// `cblas_sgemm` of the same shape. `Tools/bench/nn_torch.py` times the same cases in PyTorch.
+enum NNBench {
+  struct Case {
+    var name: String
+    var seconds: Double
+    var detail: String
+  }
+
+  static func run(repetitions: Int) -> [Case] {
+    var rng = SplitMix64(seed: 1)
+    var cases: [Case] = []
+    let reps = max(1, repetitions)
+
+    func time(_ body: () -> Void) -> Double { medianSeconds(repetitions: reps, body) }
+
+    /// Times forward alone and forward + backward (seeded with ones) of `layer` on `x`.
+    func layerCase(_ name: String, _ layer: any Layer<Float>, _ x: Tensor<Float>, flops: Double? = nil)
+    {
+      layer.train(false)
+      let forward = time { _ = withNoGrad { layer(x) } }
+      layer.train(true)
+      let both = time {
+        layer.zeroGrad()
+        x.zeroGrad()
+        let y = layer(x)
+        y.backward(seed: [Float](repeating: 1, count: y.count))
+      }
+      var detail = "input \(x.shape)"
+      if let flops { detail += String(format: ", forward GEMM %.1f GFLOP/s", flops / forward / 1e9) }
+      cases.append(Case(name: name + " forward", seconds: forward, detail: detail))
+      cases.append(Case(name: name + " forward+backward", seconds: both, detail: "train mode"))
+    }
+
+    func input(_ shape: [Int]) -> Tensor<Float> {
+      Tensor(uniformBound: 1, shape: shape, requiresGrad: true, using: &rng)
+    }
+
+    /// One bare sgemm of m×k · k×n, in GFLOP/s.
+    func bareGemm(m: Int, n: Int, k: Int) -> Double {
+      let a = [Float](repeating: 0.5, count: m * k)
+      let b = [Float](repeating: 0.25, count: k * n)
+      var c = [Float](repeating: 0, count: m * n)
+      let seconds = time {
+        a.withUnsafeBufferPointer { pa in
+          b.withUnsafeBufferPointer { pb in
+            c.withUnsafeMutableBufferPointer { pc in
+              BLAS.gemm(.none, pa, .none, pb, into: pc, m: m, n: n, k: k)
+            }
+          }
+        }
+      }
+      return 2 * Double(m) * Double(n) * Double(k) / seconds / 1e9
+    }
+
+    cases.append(Case(
+      name: "OpenBLAS", seconds: 0,
+      detail: "\(BLAS.threadCount) threads, \(ProcessInfo.processInfo.activeProcessorCount) cores; \(BLAS.configuration)"))
+    // SELDnet (L3DAS22, 30 s file: [4, 256, 2400]), batch 1.
+    let t = 2400
+    let conv1 = Conv2d<Float>(inChannels: 4, outChannels: 64, kernelSize: (3, 3), padding: Padding2D(1, 1), using: &rng)
+    layerCase("SELDnet conv1 4→64 3×3", conv1, input([1, 4, 256, t]), flops: 2 * 64 * 36 * 256 * Double(t))
+    let conv2 = Conv2d<Float>(inChannels: 64, outChannels: 128, kernelSize: (3, 3), padding: Padding2D(1, 1), using: &rng)
+    let conv2Flops = 2 * 128 * 576 * 32 * Double(t / 2)
+    layerCase("SELDnet conv2 64→128 3×3", conv2, input([1, 64, 32, t / 2]), flops: conv2Flops)
+    cases.append(Case(
+      name: "bare sgemm 128×576·576×38400", seconds: 0,
+      detail: String(format: "%.1f GFLOP/s (conv2's GEMM shape)", bareGemm(m: 128, n: 32 * t / 2, k: 576))))
+    layerCase("BatchNorm2d 64 ch", BatchNorm2d<Float>(features: 64), input([1, 64, 256, t]))
+    layerCase("ReLU", ReLU<Float>(), input([1, 64, 256, t]))
+    layerCase("MaxPool2d (8, 2)", MaxPool2d<Float>(kernel: (8, 2)), input([1, 64, 256, t]))
+    layerCase("Dropout 0.3", Dropout<Float>(probability: 0.3), input([1, 64, 32, t / 2]))
+    let gru = GRU<Float>(inputSize: 1024, hiddenSize: 256, layers: 3, batchFirst: true, dropout: 0.3, bidirectional: true, using: &rng)
+    layerCase("SELDnet GRU 3×bi 1024→256, T=300", gru, input([1, t / 8, 1024]))
+    let linear = Linear<Float>(inFeatures: 1024, outFeatures: 1024, using: &rng)
+    layerCase("Linear 1024→1024, 300 rows", linear, input([1, t / 8, 1024]), flops: 2 * 300 * 1024 * 1024)
+    cases.append(Case(
+      name: "bare sgemm 300×1024·1024×1024", seconds: 0,
+      detail: String(format: "%.1f GFLOP/s (Linear's GEMM shape)", bareGemm(m: 300, n: 1024, k: 1024))))
+
+    // MMUB (L3DAS22 Task 1 default sizes), batch 1.
+    let e3 = Conv2d<Float>(inChannels: 32, outChannels: 64, kernelSize: (7, 6), padding: Padding2D(top: 3, bottom: 3, left: 2, right: 3), using: &rng)
+    layerCase("MMUB e3 conv 32→64 7×6", e3, input([1, 32, 256, 300]), flops: 2 * 64 * 32 * 42 * 256 * 300)
+    let d1 = ConvTranspose2d<Float>(inChannels: 384, outChannels: 128, kernelSize: (6, 3), stride: (2, 1), using: &rng)
+    layerCase("MMUB d1 convT 384→128 6×3 s(2,1)", d1, input([1, 384, 32, 75]))
+    let lstm = LSTM<Float>(inputSize: 64, hiddenSize: 128, batchFirst: true, bidirectional: true, using: &rng)
+    layerCase("FaSNet-size LSTM bi 64→128, 100×50", lstm, input([100, 50, 64]))
+    cases += seldnetStep(repetitions: min(reps, 3))
+    return cases
+  }
+
+  /// One Seldnet_augmented training step at the L3DAS22 default (batch 3, [4, 256, 2400]):
+  /// train-mode forward, BCE(sed) + 5·MSE(doa), backward, Adam; BASELINES.md §6's PyTorch
+  /// anchor for the same step is 7.0 s (forward 2.8, backward 4.2, Adam 0.05).
+  static func seldnetStep(repetitions: Int) -> [Case] {
+    var rng = SplitMix64(seed: 2)
+    let filters = [4, 64, 128, 256, 512]
+    let pools = [(8, 2), (8, 2), (2, 2), (1, 1)]
+    let cnn = Sequential<Float>(
+      (0..<4).map { i in
+        Sequential<Float>([
+          Conv2d(
+            inChannels: filters[i], outChannels: filters[i + 1], kernelSize: (3, 3),
+            padding: Padding2D(1, 1), using: &rng),
+          BatchNorm2d(features: filters[i + 1]), ReLU(), MaxPool2d(kernel: pools[i]),
+          Dropout(probability: 0.3, seed: UInt64(i)),
+        ])
+      })
+    let rnn = GRU<Float>(
+      inputSize: 1024, hiddenSize: 256, layers: 3, batchFirst: true, dropout: 0.3,
+      bidirectional: true, dropoutSeed: 9, using: &rng)
+    func head(_ out: Int, _ last: any Layer<Float>) -> Sequential<Float> {
+      Sequential([
+        Linear(inFeatures: 512, outFeatures: 1024, using: &rng), ReLU(),
+        Linear(inFeatures: 1024, outFeatures: 1024, using: &rng), ReLU(),
+        Linear(inFeatures: 1024, outFeatures: 1024, using: &rng), ReLU(),
+        Dropout(probability: 0.3, seed: 11), Linear(inFeatures: 1024, outFeatures: out, using: &rng),
+        last,
+      ])
+    }
+    let sed = head(42, Sigmoid())
+    let doa = head(126, Tanh())
+    let parameters = cnn.parameters() + rnn.parameters() + sed.parameters() + doa.parameters()
+    let adam = Adam(parameters: parameters, learningRate: 1e-4)
+    let (batch, frames) = (3, 2400)
+    let x = Tensor<Float>(uniformBound: 1, shape: [batch, 4, 256, frames], using: &rng)
+    var targetRNG = SplitMix64(seed: 3)
+    let sedTarget = Tensor<Float>(
+      shape: [batch, frames / 8, 42],
+      scalars: (0..<(batch * frames / 8 * 42)).map { _ in Float(Int.random(in: 0...1, using: &targetRNG)) })
+    let doaTarget = Tensor<Float>(uniformBound: 1, shape: [batch, frames / 8, 126], using: &targetRNG)
+    var forward: [Double] = []
+    var backward: [Double] = []
+    var update: [Double] = []
+    func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+    for _ in 0..<(repetitions + 1) {
+      adam.zeroGrad()
+      let t0 = now()
+      let features = cnn(x)  // [B, 512, 2, T/8]
+      let s = features.shape
+      let sequence = rnn(features.permuted([0, 3, 1, 2]).reshaped([s[0], s[3], s[1] * s[2]]))
+      let loss = bceLoss(sed(sequence), sedTarget) + 5 * mseLoss(doa(sequence), doaTarget)
+      let t1 = now()
+      loss.backward()
+      let t2 = now()
+      adam.step()
+      let t3 = now()
+      forward.append(t1 - t0)
+      backward.append(t2 - t1)
+      update.append(t3 - t2)
+    }
+    func median(_ v: [Double]) -> Double {
+      let kept = Array(v.dropFirst()).sorted()  // the first step is a warm-up
+      return kept[kept.count / 2]
+    }
+    let step = median(zip(zip(forward, backward), update).map { $0.0 + $0.1 + $1 })
+    let count = parameters.reduce(0) { $0 + $1.count }
+    return [
+      Case(
+        name: "Seldnet_augmented train step, batch 3 × [4, 256, 2400]", seconds: step,
+        detail: String(
+          format: "forward %.2f s, backward %.2f s, Adam %.3f s; %d parameters (PyTorch 2 threads: 7.0 s)",
+          median(forward), median(backward), median(update), count))
+    ]
+  }
+}
