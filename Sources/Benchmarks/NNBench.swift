@@ -62,6 +62,10 @@ enum NNBench {
     cases.append(Case(
       name: "OpenBLAS", seconds: 0,
       detail: "\(BLAS.threadCount) threads, \(ProcessInfo.processInfo.activeProcessorCount) cores; \(BLAS.configuration)"))
+    // The reference for the GEMM throughput reached inside the layers: one large square call.
+    cases.append(Case(
+      name: "sgemm peak 2048×2048·2048×2048", seconds: 0,
+      detail: String(format: "%.1f GFLOP/s (one call)", bareGemm(m: 2048, n: 2048, k: 2048))))
     // SELDnet (L3DAS22, 30 s file: [4, 256, 2400]), batch 1.
     let t = 2400
     let conv1 = Conv2d<Float>(inChannels: 4, outChannels: 64, kernelSize: (3, 3), padding: Padding2D(1, 1), using: &rng)

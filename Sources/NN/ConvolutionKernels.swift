@@ -54,8 +54,10 @@ struct SharedPointers<S>: @unchecked Sendable {
 
 /// Runs `body` over blocks of input channels, in parallel when the unfolded matrix is large
 /// (each channel owns its own rows of the column matrix and its own input plane).
-func forEachChannelBlock(_ g: ConvGeometry, _ body: @Sendable (Range<Int>) -> Void) {
-  let work = g.colRows * g.outArea
+func forEachChannelBlock(
+  _ g: ConvGeometry, outputRows: Int, _ body: @Sendable (Range<Int>) -> Void
+) {
+  let work = g.colRows * outputRows * g.outW
   let workers = min(g.channels, ProcessInfo.processInfo.activeProcessorCount)
   guard work >= 1 << 18, workers > 1 else {
     body(0..<g.channels)
@@ -72,17 +74,25 @@ func forEachChannelBlock(_ g: ConvGeometry, _ body: @Sendable (Range<Int>) -> Vo
 /// writing zeros where the window reaches into the padding.
 @_specialize(where S == Float)
 @_specialize(where S == Double)
-func im2col<S: NNScalar>(_ x: UnsafePointer<S>, _ g: ConvGeometry, _ cols: UnsafeMutablePointer<S>) {
+func im2col<S: NNScalar>(
+  _ x: UnsafePointer<S>, _ g: ConvGeometry, _ cols: UnsafeMutablePointer<S>,
+  outputRows: Range<Int>? = nil
+) {
   let shared = SharedPointers(input: UnsafeMutablePointer(mutating: x), output: cols)
-  forEachChannelBlock(g) { channels in im2col(shared.input, g, shared.output, channels: channels) }
+  let rows = outputRows ?? 0..<g.outH
+  forEachChannelBlock(g, outputRows: rows.count) { channels in
+    im2col(shared.input, g, shared.output, channels: channels, outputRows: rows)
+  }
 }
 
 @_specialize(where S == Float)
 @_specialize(where S == Double)
 func im2col<S: NNScalar>(
-  _ x: UnsafePointer<S>, _ g: ConvGeometry, _ cols: UnsafeMutablePointer<S>, channels: Range<Int>
+  _ x: UnsafePointer<S>, _ g: ConvGeometry, _ cols: UnsafeMutablePointer<S>, channels: Range<Int>,
+  outputRows: Range<Int>
 ) {
-  let area = g.outArea
+  // `cols` holds only the output rows `outputRows`: its row stride is their area.
+  let area = outputRows.count * g.outW
   for c in channels {
     let plane = x + c * g.inArea
     for ky in 0..<g.kH {
@@ -91,8 +101,8 @@ func im2col<S: NNScalar>(
         let dy = ky * g.dilationH - g.padTop
         let dx = kx * g.dilationW - g.padLeft
         let (oxStart, oxEnd) = g.validColumns(offset: dx)
-        for oy in 0..<g.outH {
-          let out = row + oy * g.outW
+        for oy in outputRows {
+          let out = row + (oy - outputRows.lowerBound) * g.outW
           let iy = oy * g.strideH + dy
           if iy < 0 || iy >= g.inH {
             out.update(repeating: 0, count: g.outW)
@@ -119,17 +129,24 @@ func im2col<S: NNScalar>(
 /// The adjoint of ``im2col``: adds every column entry back into its input position of `x`.
 @_specialize(where S == Float)
 @_specialize(where S == Double)
-func col2im<S: NNScalar>(_ cols: UnsafePointer<S>, _ g: ConvGeometry, _ x: UnsafeMutablePointer<S>) {
+func col2im<S: NNScalar>(
+  _ cols: UnsafePointer<S>, _ g: ConvGeometry, _ x: UnsafeMutablePointer<S>,
+  outputRows: Range<Int>? = nil
+) {
   let shared = SharedPointers(input: UnsafeMutablePointer(mutating: cols), output: x)
-  forEachChannelBlock(g) { channels in col2im(shared.input, g, shared.output, channels: channels) }
+  let rows = outputRows ?? 0..<g.outH
+  forEachChannelBlock(g, outputRows: rows.count) { channels in
+    col2im(shared.input, g, shared.output, channels: channels, outputRows: rows)
+  }
 }
 
 @_specialize(where S == Float)
 @_specialize(where S == Double)
 func col2im<S: NNScalar>(
-  _ cols: UnsafePointer<S>, _ g: ConvGeometry, _ x: UnsafeMutablePointer<S>, channels: Range<Int>
+  _ cols: UnsafePointer<S>, _ g: ConvGeometry, _ x: UnsafeMutablePointer<S>, channels: Range<Int>,
+  outputRows: Range<Int>
 ) {
-  let area = g.outArea
+  let area = outputRows.count * g.outW
   for c in channels {
     let plane = x + c * g.inArea
     for ky in 0..<g.kH {
@@ -138,11 +155,11 @@ func col2im<S: NNScalar>(
         let dy = ky * g.dilationH - g.padTop
         let dx = kx * g.dilationW - g.padLeft
         let (oxStart, oxEnd) = g.validColumns(offset: dx)
-        for oy in 0..<g.outH {
+        for oy in outputRows {
           let iy = oy * g.strideH + dy
           if iy < 0 || iy >= g.inH { continue }
           let line = plane + iy * g.inW
-          let src = row + oy * g.outW
+          let src = row + (oy - outputRows.lowerBound) * g.outW
           var ix = oxStart * g.strideW + dx
           for ox in oxStart..<oxEnd {
             line[ix] += src[ox]
@@ -154,8 +171,20 @@ func col2im<S: NNScalar>(
   }
 }
 
+/// The output rows of one tile: the column matrix of a tile (`colRows × rows·outW`) stays
+/// near 4 MiB, so im2col writes it and the GEMM reads it back from cache rather than memory, and
+/// no whole-sample column matrix (hundreds of MB at the baseline sizes) is allocated and faulted
+/// in on every call. A tile keeps at least 1024 columns so the GEMM stays efficient.
+func outputRowTiles(_ g: ConvGeometry) -> [Range<Int>] {
+  let targetColumns = max(1024, (1 << 20) / max(g.colRows, 1))
+  let rowsPerTile = max(1, min(g.outH, targetColumns / max(g.outW, 1)))
+  return stride(from: 0, to: g.outH, by: rowsPerTile).map { $0..<min(g.outH, $0 + rowsPerTile) }
+}
+
 /// Forward convolution of a batch: `x` `[N, C, inH, inW]`, `w` `[O, C/groups, kH, kW]`,
-/// optional `bias` `[O]`, output `[N, O, outH, outW]`.
+/// optional `bias` `[O]`, output `[N, O, outH, outW]`. Each sample is done in tiles of output
+/// rows (``outputRowTiles(_:)``): im2col of the tile, one GEMM per group, bias added while the
+/// tile is in cache.
 @_specialize(where S == Float)
 @_specialize(where S == Double)
 func convForward<S: NNScalar>(
@@ -165,35 +194,41 @@ func convForward<S: NNScalar>(
   let og = outChannels / groups
   let k = cg * g.kernelArea
   let area = g.outArea
+  let pointwise = g.kernelArea == 1 && g.strideH == 1 && g.strideW == 1 && g.padTop == 0
+    && g.padLeft == 0 && g.outH == g.inH && g.outW == g.inW
+  let tiles = pointwise ? [0..<g.outH] : outputRowTiles(g)
+  let tileCapacity = pointwise ? 0 : g.colRows * tiles[0].count * g.outW
   var out: [S] = scratchArray(count: batch * outChannels * area)  // every element is written
-  var cols: [S] = scratchArray(count: g.colRows * area)
+  var cols: [S] = scratchArray(count: tileCapacity)
   x.withUnsafeBufferPointer { px in
     w.withUnsafeBufferPointer { pw in
       out.withUnsafeMutableBufferPointer { po in
         cols.withUnsafeMutableBufferPointer { pc in
-          let pcb = pc.baseAddress!
           for n in 0..<batch {
             let dst = po.baseAddress! + n * outChannels * area
-            let pointwise = g.kernelArea == 1 && g.strideH == 1 && g.strideW == 1 && g.padTop == 0
-              && g.padLeft == 0 && g.outH == g.inH && g.outW == g.inW
-            let src: UnsafePointer<S>
-            if pointwise {
-              src = px.baseAddress! + n * g.channels * g.inArea
-            } else {
-              im2col(px.baseAddress! + n * g.channels * g.inArea, g, pcb)
-              src = UnsafePointer(pcb)
-            }
-            for gr in 0..<groups {
-              S.gemm(
-                transA: false, transB: false, m: og, n: area, k: k, alpha: 1,
-                a: pw.baseAddress! + gr * og * k, lda: k, b: src + gr * k * area, ldb: area,
-                beta: 0, c: dst + gr * og * area, ldc: area)
-            }
-            if let bias {
-              for o in 0..<outChannels {
-                let b = bias[o]
-                let row = dst + o * area
-                for p in 0..<area { row[p] += b }
+            let sample = px.baseAddress! + n * g.channels * g.inArea
+            for rows in tiles {
+              let offset = rows.lowerBound * g.outW
+              let tileArea = rows.count * g.outW
+              let src: UnsafePointer<S>
+              let ldb: Int
+              if pointwise {
+                (src, ldb) = (sample, area)
+              } else {
+                im2col(sample, g, pc.baseAddress!, outputRows: rows)
+                (src, ldb) = (UnsafePointer(pc.baseAddress!), tileArea)
+              }
+              for gr in 0..<groups {
+                S.gemm(
+                  transA: false, transB: false, m: og, n: tileArea, k: k, alpha: 1,
+                  a: pw.baseAddress! + gr * og * k, lda: k, b: src + gr * k * ldb, ldb: ldb, beta: 0, c: dst + gr * og * area + offset, ldc: area)
+              }
+              if let bias {
+                for o in 0..<outChannels {
+                  let b = bias[o]
+                  let row = dst + o * area + offset
+                  for p in 0..<tileArea { row[p] += b }
+                }
               }
             }
           }
@@ -204,7 +239,8 @@ func convForward<S: NNScalar>(
   return out
 }
 
-/// Gradients of ``convForward``: input (if `needInput`), weight (if `needWeight`) and bias.
+/// Gradients of ``convForward``: input (if `needInput`), weight (if `needWeight`) and bias,
+/// in the same tiles of output rows as the forward pass.
 @_specialize(where S == Float)
 @_specialize(where S == Double)
 func convBackward<S: NNScalar>(
@@ -233,7 +269,8 @@ func convBackward<S: NNScalar>(
     gb = b
   }
   guard needInput || needWeight else { return (nil, nil, gb) }
-  var cols: [S] = scratchArray(count: g.colRows * area)
+  let tiles = outputRowTiles(g)
+  var cols: [S] = scratchArray(count: g.colRows * tiles[0].count * g.outW)
   gy.withUnsafeBufferPointer { pg in
     x.withUnsafeBufferPointer { px in
       w.withUnsafeBufferPointer { pw in
@@ -241,28 +278,32 @@ func convBackward<S: NNScalar>(
           let pcb = pc.baseAddress!
           for n in 0..<batch {
             let gyn = pg.baseAddress! + n * outChannels * area
-            if needWeight {
-              im2col(px.baseAddress! + n * g.channels * g.inArea, g, pcb)
-              gw.withUnsafeMutableBufferPointer { pgw in
-                for gr in 0..<groups {
-                  // dW[og, k] += gy[og, area] · colsᵀ[area, k]
-                  S.gemm(
-                    transA: false, transB: true, m: og, n: k, k: area, alpha: 1,
-                    a: gyn + gr * og * area, lda: area, b: pcb + gr * k * area, ldb: area,
-                    beta: 1, c: pgw.baseAddress! + gr * og * k, ldc: k)
+            for rows in tiles {
+              let offset = rows.lowerBound * g.outW
+              let tileArea = rows.count * g.outW
+              if needWeight {
+                im2col(px.baseAddress! + n * g.channels * g.inArea, g, pcb, outputRows: rows)
+                gw.withUnsafeMutableBufferPointer { pgw in
+                  for gr in 0..<groups {
+                    // dW[og, k] += gy[og, tile] · colsᵀ[tile, k]
+                    S.gemm(
+                      transA: false, transB: true, m: og, n: k, k: tileArea, alpha: 1,
+                      a: gyn + gr * og * area + offset, lda: area, b: pcb + gr * k * tileArea,
+                      ldb: tileArea, beta: 1, c: pgw.baseAddress! + gr * og * k, ldc: k)
+                  }
                 }
               }
-            }
-            if needInput {
-              for gr in 0..<groups {
-                // dcols[k, area] = Wᵀ[k, og] · gy[og, area]
-                S.gemm(
-                  transA: true, transB: false, m: k, n: area, k: og, alpha: 1,
-                  a: pw.baseAddress! + gr * og * k, lda: k, b: gyn + gr * og * area, ldb: area,
-                  beta: 0, c: pcb + gr * k * area, ldc: area)
-              }
-              gx.withUnsafeMutableBufferPointer { pgx in
-                col2im(pcb, g, pgx.baseAddress! + n * g.channels * g.inArea)
+              if needInput {
+                for gr in 0..<groups {
+                  // dcols[k, tile] = Wᵀ[k, og] · gy[og, tile]
+                  S.gemm(
+                    transA: true, transB: false, m: k, n: tileArea, k: og, alpha: 1,
+                    a: pw.baseAddress! + gr * og * k, lda: k, b: gyn + gr * og * area + offset,
+                    ldb: area, beta: 0, c: pcb + gr * k * tileArea, ldc: tileArea)
+                }
+                gx.withUnsafeMutableBufferPointer { pgx in
+                  col2im(pcb, g, pgx.baseAddress! + n * g.channels * g.inArea, outputRows: rows)
+                }
               }
             }
           }

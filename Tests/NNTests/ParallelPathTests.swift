@@ -76,6 +76,91 @@ struct ParallelPathTests {
     }
   }
 
+  /// 32 channels of 3×3 give 288 column rows, so a 150-row output is done in three tiles of
+  /// output rows (ConvolutionKernels.swift, `outputRowTiles`); rows on both sides of each tile
+  /// boundary are checked, and both gradients through the bilinear identities
+  /// ⟨y, r⟩ = ⟨x, ∂x⟩ = ⟨W, ∂W⟩.
+  @Test func tiledConvolutionMatchesDirectSumAndAdjoints() {
+    var rng = SplitMix64(seed: 11)
+    let (c, h, w) = (32, 150, 60)
+    let conv = Conv2d<Double>(
+      inChannels: c, outChannels: 3, kernelSize: (3, 3), padding: Padding2D(1, 1), bias: false,
+      using: &rng)
+    let x = randomTensor([2, c, h, w], seed: 12)
+    let y = conv(x)
+    #expect(y.shape == [2, 3, h, w])
+    var worst = 0.0
+    for n in 0..<2 {
+      for o in 0..<3 {
+        for oy in [0, 1, 59, 60, 61, 119, 120, 121, 149] {
+          for ox in [0, 1, 30, 59] {
+            var s = 0.0
+            for ch in 0..<c {
+              for ky in 0..<3 {
+                for kx in 0..<3 {
+                  let (iy, ix) = (oy + ky - 1, ox + kx - 1)
+                  guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
+                  s += conv.weight.scalars[((o * c + ch) * 3 + ky) * 3 + kx]
+                    * x.scalars[((n * c + ch) * h + iy) * w + ix]
+                }
+              }
+            }
+            worst = max(worst, abs(s - y.scalars[((n * 3 + o) * h + oy) * w + ox]))
+          }
+        }
+      }
+    }
+    #expect(worst < 1e-12)
+    let r = randomTensor(y.shape, seed: 13, requiresGrad: false)
+    y.backward(seed: r.scalars)
+    let lhs = zip(y.scalars, r.scalars).reduce(0) { $0 + $1.0 * $1.1 }
+    let viaInput = zip(x.scalars, x.grad!).reduce(0) { $0 + $1.0 * $1.1 }
+    let viaWeight = zip(conv.weight.scalars, conv.weight.grad!).reduce(0) { $0 + $1.0 * $1.1 }
+    #expect(abs(lhs - viaInput) < 1e-9 * max(1, abs(lhs)))
+    #expect(abs(lhs - viaWeight) < 1e-9 * max(1, abs(lhs)))
+  }
+
+  /// One-row and one-column products go to gemv (BLAS+NN.swift); every transposition and
+  /// leading dimension must give what the plain sum gives.
+  @Test(arguments: [(1, 7, 5), (6, 1, 5), (1, 1, 4)])
+  func matrixVectorProductsMatchPlainSums(m: Int, n: Int, k: Int) {
+    var rng = SplitMix64(seed: 14)
+    func values(_ count: Int) -> [Double] { (0..<count).map { _ in Double.random(in: -1...1, using: &rng) } }
+    for transA in [false, true] {
+      for transB in [false, true] {
+        // Stored shapes with one padding column so the leading dimensions are not the widths.
+        let (aRows, aCols) = transA ? (k, m) : (m, k)
+        let (bRows, bCols) = transB ? (n, k) : (k, n)
+        let (lda, ldb, ldc) = (aCols + 1, bCols + 1, n + 1)
+        let a = values(aRows * lda)
+        let b = values(bRows * ldb)
+        let c0 = values(m * ldc)
+        var c = c0
+        a.withUnsafeBufferPointer { pa in
+          b.withUnsafeBufferPointer { pb in
+            c.withUnsafeMutableBufferPointer { pc in
+              BLAS.gemm(
+                transA ? .transposed : .none, transB ? .transposed : .none, m: m, n: n, k: k,
+                alpha: 0.5, a: pa.baseAddress!, lda: lda, b: pb.baseAddress!, ldb: ldb, beta: 2,
+                c: pc.baseAddress!, ldc: ldc)
+            }
+          }
+        }
+        for i in 0..<m {
+          for j in 0..<n {
+            var s = 0.0
+            for p in 0..<k {
+              let av = transA ? a[p * lda + i] : a[i * lda + p]
+              let bv = transB ? b[j * ldb + p] : b[p * ldb + j]
+              s += av * bv
+            }
+            #expect(abs(c[i * ldc + j] - (0.5 * s + 2 * c0[i * ldc + j])) < 1e-12)
+          }
+        }
+      }
+    }
+  }
+
   @Test func maxPoolOnManyPlanes() {
     let x = randomTensor([2, 8, 64, 70], seed: 8)
     let y = x.maxPool2d(kernel: (8, 2))
