@@ -81,3 +81,16 @@ public struct DatasetLayout: Hashable, Sendable {
     var split: Split
   }
 }
+
+extension DatasetLayout {
+  /// The number of `<id>_A.wav` files in all splits (directory entries only; the total that
+  /// progress reporting counts towards).
+  func micAFileCount() -> Int {
+    var total = 0
+    for location in splits {
+      var walker = MicAFileWalker(roots: location.roots)
+      while walker.next() != nil { total += 1 }
+    }
+    return total
+  }
+}

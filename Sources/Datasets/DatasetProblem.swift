@@ -23,22 +23,45 @@ public struct DatasetProblem: Hashable, Sendable, Codable, CustomStringConvertib
     case unreadableFile
     /// The two microphone files of an item differ in rate, channels or length.
     case mismatchedPair
+    /// No split folder could be recognised (`l3das verify`).
+    case layout
+    /// A microphone file without 4 channels, or clean speech that is not mono.
+    case channelCount
+    /// A file whose sample rate is not the task's.
+    case sampleRate
+    /// Files of one item with different lengths.
+    case lengthMismatch
+    /// An empty or non-UTF-8 transcript.
+    case transcript
+    /// A Task 2 label file that does not parse (unknown class, bad number, …).
+    case labelFile
+    /// A Task 2 position outside the room's label box.
+    case coordinateOutOfRange
+    /// A split whose item count differs from the published one.
+    case itemCount
+    /// NaN or infinite samples (`l3das verify --deep`).
+    case nonFiniteSamples
   }
 
   /// The kind of problem.
   public var kind: Kind
   /// The file or folder concerned.
   public var path: String
+  /// The 1-based line, for problems inside a text file (label CSVs).
+  public var line: Int?
   /// What is wrong, in words.
   public var message: String
 
   /// Creates a problem.
-  public init(_ kind: Kind, _ message: String, path: String) {
+  public init(_ kind: Kind, _ message: String, path: String, line: Int? = nil) {
     self.kind = kind
     self.message = message
     self.path = path
+    self.line = line
   }
 
-  /// `path: message`.
-  public var description: String { "\(path): \(message)" }
+  /// `path:line: message` or `path: message`.
+  public var description: String {
+    line.map { "\(path):\($0): \(message)" } ?? "\(path): \(message)"
+  }
 }

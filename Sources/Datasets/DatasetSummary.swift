@@ -43,13 +43,7 @@ public struct DatasetSummary: Codable, Sendable, Equatable {
   public static func summarize(
     layout: DatasetLayout, progress: (any ProgressReporter)? = nil
   ) -> DatasetSummary {
-    var total = 0
-    if progress != nil {
-      for location in layout.splits {
-        var walker = MicAFileWalker(roots: location.roots)
-        while walker.next() != nil { total += 1 }
-      }
-    }
+    let total = progress == nil ? 0 : layout.micAFileCount()
     var completed = 0
     let splits = layout.splits.map { location in
       summarize(location) { label in

@@ -61,3 +61,22 @@ public final class ConcurrentProgress: @unchecked Sendable {
     reporter.report(completed: done, total: total, label: label)
   }
 }
+
+/// Hands out the indices `0, 1, 2, …` to concurrent workers, each index once, so a fixed set
+/// of workers can pull items until none are left.
+public final class NextIndex: @unchecked Sendable {
+  private let lock = NSLock()
+  private var value = 0
+
+  /// Starts at index 0.
+  public init() {}
+
+  /// The next index, or `nil` once `limit` is reached.
+  public func take(below limit: Int) -> Int? {
+    lock.withLock {
+      guard value < limit else { return nil }
+      defer { value += 1 }
+      return value
+    }
+  }
+}

@@ -1,5 +1,6 @@
 import Foundation
 internal import ZIPFoundation
+import L3DASCore
 
 #if canImport(Glibc)
   import Glibc
@@ -134,7 +135,7 @@ final class SubmissionContents: @unchecked Sendable {
     var kept: [(path: String, entry: Entry)] = []
     for entry in archive {
       let path = entry.path
-      if let reason = unsafeReason(path: path, isSymlink: entry.type == .symlink) {
+      if let reason = ArchivePath.unsafeReason(path: path, isSymlink: entry.type == .symlink) {
         problems.append(
           SubmissionProblem(
             .error, .unsafeArchiveEntry, file: path,
@@ -164,21 +165,6 @@ final class SubmissionContents: @unchecked Sendable {
     return (entries, problems, archiveEntries)
   }
 
-  /// Why an archive path is unsafe, or `nil`.
-  static func unsafeReason(path: String, isSymlink: Bool) -> String? {
-    if isSymlink { return "'\(path)' is a symbolic link" }
-    if path.hasPrefix("/") { return "'\(path)' is an absolute path" }
-    if path.contains("\\") { return "'\(path)' contains a backslash" }
-    if path.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
-      return "'\(path.debugDescription)' contains control characters"
-    }
-    let components = path.split(separator: "/", omittingEmptySubsequences: false)
-    if components.contains("..") { return "'\(path)' climbs out of the archive with '..'" }
-    if let first = components.first, first.count == 2, first.last == ":" {
-      return "'\(path)' starts with a drive letter"
-    }
-    return nil
-  }
 
   // MARK: - Reading
 

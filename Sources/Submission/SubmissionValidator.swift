@@ -128,7 +128,7 @@ public enum SubmissionValidator {
     let ids = testSet.ids.filter { chosen[$0] != nil }
     let results = IndexedResults<([SubmissionProblem], Task2Check.Summary)>(count: ids.count)
     let counter = ConcurrentProgress(total: ids.count, reporter: progress)
-    let next = ItemCounter()
+    let next = NextIndex()
     let workers = options.parallel ? min(ProcessInfo.processInfo.activeProcessorCount, max(1, ids.count)) : 1
     let entries = ids.map { chosen[$0]! }
     let task2Check = Task2Check(
@@ -279,16 +279,3 @@ private struct AudioFileInfoSummary {
   var sampleRate: Int
 }
 
-/// Hands out item indices to worker threads.
-private final class ItemCounter: @unchecked Sendable {
-  private let lock = NSLock()
-  private var next = 0
-
-  func take(below count: Int) -> Int? {
-    lock.withLock {
-      guard next < count else { return nil }
-      defer { next += 1 }
-      return next
-    }
-  }
-}

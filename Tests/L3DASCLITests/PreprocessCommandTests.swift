@@ -4,29 +4,8 @@ import Testing
 import _TestSupport
 
 /// Runs the built `l3das` executable with `COLUMNS=80` (stable help wrapping).
-private func runL3DAS(_ arguments: [String]) throws -> (
-  status: Int32, stdout: String, stderr: String
-) {
-  let bundle = Bundle.main.bundleURL
-  let products = bundle.pathExtension == "xctest" ? bundle.deletingLastPathComponent() : bundle
-  let process = Process()
-  process.executableURL = products.appendingPathComponent("l3das")
-  process.arguments = arguments
-  process.environment = ProcessInfo.processInfo.environment.merging(["COLUMNS": "80"]) { _, new in
-    new
-  }
-  let out = Pipe()
-  let err = Pipe()
-  process.standardOutput = out
-  process.standardError = err
-  try process.run()
-  let stdout = out.fileHandleForReading.readDataToEndOfFile()
-  let stderr = err.fileHandleForReading.readDataToEndOfFile()
-  process.waitUntilExit()
-  return (
-    process.terminationStatus, String(decoding: stdout, as: UTF8.self),
-    String(decoding: stderr, as: UTF8.self)
-  )
+private func runL3DAS(_ arguments: [String]) throws -> BuiltExecutable.Result {
+  try BuiltExecutable("l3das").run(arguments)
 }
 
 /// Compares `text` with `Snapshots/<name>.txt`; records it when missing or when

@@ -264,17 +264,3 @@ private struct WorkerScratch: Sendable {
   }
 }
 
-/// Hands out the indices `0, 1, 2, …` to concurrent workers, each once.
-private final class NextIndex: @unchecked Sendable {
-  private let lock = NSLock()
-  private var value = 0
-
-  /// The next index, or `nil` once `limit` is reached.
-  func take(below limit: Int) -> Int? {
-    lock.withLock {
-      guard value < limit else { return nil }
-      defer { value += 1 }
-      return value
-    }
-  }
-}
