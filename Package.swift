@@ -4,6 +4,7 @@
 // Layering (dependencies point downwards only; see docs/architecture.md):
 //   layer 5  L3DASCLI (`l3das`), Benchmarks (`l3das-bench`)
 //   layer 4  Pipelines → Metrics, SpeechRecognition, Submission, Features, Datasets, NumPyIO
+//            DatasetDownload → Datasets, L3DASCore, ZIPFoundation
 //   layer 3  Synthesis → Datasets, DSP, AudioIO, TensorModule
 //            Metrics → DSP, Datasets, AudioIO
 //            Submission → Metrics, Datasets, AudioIO, NumPyIO, ZIPFoundation (layer 3½)
@@ -43,6 +44,7 @@ let package = Package(
     .library(name: "Submission", targets: ["Submission"]),
     .library(name: "SpeechRecognition", targets: ["SpeechRecognition"]),
     .library(name: "Pipelines", targets: ["Pipelines"]),
+    .library(name: "DatasetDownload", targets: ["DatasetDownload"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -102,12 +104,19 @@ let package = Package(
       ],
       swiftSettings: swiftSettings),
 
+    .target(
+      name: "DatasetDownload",
+      dependencies: [
+        "Datasets", "L3DASCore", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+      ],
+      resources: [.copy("Resources/catalog.json")], swiftSettings: swiftSettings),
+
     // MARK: CLI and benchmarks
     .executableTarget(
       name: "L3DASCLI",
       dependencies: [
         "Synthesis", "Datasets", "AudioIO", "Pipelines", "Metrics", "SpeechRecognition", "Submission",
-        "NumPyIO", "Features",
+        "NumPyIO", "Features", "DatasetDownload",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings),
@@ -177,6 +186,13 @@ let package = Package(
         "L3DASCLI", "AudioIO", "Datasets", "Metrics", "Submission", "NumPyIO", "_TestSupport",
       ],
       exclude: ["Snapshots"], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "DatasetDownloadTests",
+      dependencies: [
+        "DatasetDownload", "Datasets", "Synthesis", "AudioIO", "L3DASCore", "_TestSupport",
+        .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+      ],
+      swiftSettings: swiftSettings),
   ],
   swiftLanguageModes: [.v6]
 )

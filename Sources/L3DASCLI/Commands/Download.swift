@@ -1,0 +1,259 @@
+import ArgumentParser
+import DatasetDownload
+import Foundation
+
+/// `l3das download`: fetch, check and extract the public L3DAS datasets.
+struct Download: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Download, check and extract L3DAS21 (Zenodo), L3DAS22 or L3DAS23 (Kaggle).",
+    discussion: """
+      Names a dataset (l3das21, l3das22, l3das23) or one archive (l3das21/task1-dev); \
+      --list shows them all. Downloads resume from <file>.part after an interruption, \
+      connection losses and server errors are retried with growing delays, and a file is \
+      moved into place only after its checks pass: Zenodo's MD5 and size where published, \
+      and the SHA-256 recorded in <dir>/l3das-lock.json at first download on every later \
+      download. Archives are kept in <dir>/archives and extracted safely (no absolute \
+      paths, '..' or links) into <dir>, with the doubly nested Kaggle folders flattened and \
+      the train360 parts merged. Running it again does nothing.
+
+      Kaggle needs your API token: ~/.kaggle/kaggle.json or KAGGLE_USERNAME and KAGGLE_KEY. \
+      --mirror URL downloads <URL>/<archive file name> instead (no token, no host checksum); \
+      --from-archive PATH uses an archive you already have, in place.
+      """)
+
+  @Argument(help: "Datasets (l3das21, l3das22, l3das23) or archives (l3das21/task2-dev).")
+  var selection: [String] = []
+
+  @Option(name: [.customShort("o"), .customLong("dir")], help: "The dataset folder.")
+  var directory = "l3das-data"
+
+  @Option(help: "A base URL serving the archives by file name, used instead of the hosts.")
+  var mirror: String?
+
+  @Option(
+    name: .customLong("from-archive"), help: "An already downloaded archive to use (repeatable).")
+  var fromArchive: [String] = []
+
+  @Option(help: "How many archives to download at once.")
+  var jobs = 2
+
+  @Option(help: "Seconds a connection may stay silent before it is retried.")
+  var timeout: Double = 60
+
+  @Option(help: "Failed attempts in a row (without progress) before giving up on a file.")
+  var retries = 8
+
+  @Flag(help: "Download and check only; do not extract.")
+  var noExtract = false
+
+  @Flag(help: "Recompute the SHA-256 of archives that were already extracted.")
+  var recheck = false
+
+  @Flag(help: "List the catalog and exit.")
+  var list = false
+
+  @OptionGroup var outputOptions: OutputFormatOptions
+
+  func validate() throws {
+    guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+    guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be positive") }
+    guard retries >= 1 else { throw ValidationError("--retries must be at least 1") }
+    if let mirror {
+      guard let url = URL(string: mirror), ["http", "https", "file"].contains(url.scheme ?? "")
+      else {
+        throw ValidationError("--mirror must be an http(s) or file URL, got '\(mirror)'")
+      }
+    }
+    if !list && selection.isEmpty {
+      throw ValidationError("name what to download (l3das21, l3das22, l3das23), or use --list")
+    }
+    if !list {
+      do {
+        _ = try DatasetCatalog.bundled().archives(matching: selection)
+      } catch let error as DownloadError {
+        throw ValidationError(error.message)
+      }
+    }
+  }
+
+  func run() throws {
+    let catalog = try DatasetCatalog.bundled()
+    if list {
+      if outputOptions.json {
+        try Output.printJSON(catalog)
+      } else {
+        for dataset in catalog.datasets {
+          print("\(dataset.name): \(dataset.title)")
+          for archive in dataset.archives {
+            print(
+              "  \(dataset.name)/\(archive.id)  \(archive.fileName)  → \(archive.splitFolders.joined(separator: ", "))"
+            )
+          }
+        }
+      }
+      return
+    }
+    let entries = try catalog.archives(matching: selection)
+    var options = DatasetDownloader.Options(
+      directory: URL(fileURLWithPath: directory, isDirectory: true))
+    options.mirror = mirror.flatMap { URL(string: $0) }
+    options.localArchives = fromArchive.map { URL(fileURLWithPath: $0) }
+    options.jobs = jobs
+    options.extract = !noExtract
+    options.recheck = recheck
+    do {
+      if options.mirror == nil, entries.contains(where: { $0.dataset.host == .kaggle }) {
+        options.kaggle = try KaggleCredentials.find()
+      }
+      let downloader = DatasetDownloader(
+        catalog: catalog,
+        fileDownloader: FileDownloader(
+          retry: .init(maxAttempts: retries), idleTimeoutSeconds: timeout))
+      let display = TransferDisplay(
+        enabled: !outputOptions.quiet && !outputOptions.json, verbose: outputOptions.verbose)
+      let outcomes = try downloader.run(entries, options: options, observer: display)
+      display.finish()
+      if outputOptions.json {
+        try Output.printJSON(outcomes)
+      } else {
+        for outcome in outcomes {
+          let folders =
+            outcome.folders.isEmpty ? "" : " → \(outcome.folders.joined(separator: ", "))"
+          print(
+            "\(outcome.fileName): \(outcome.status), \(outcome.bytes) bytes, sha256 \(outcome.sha256)\(folders)"
+          )
+        }
+      }
+    } catch let error as DownloadError {
+      FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+      throw ExitCode(1)
+    }
+  }
+}
+
+/// Progress of every transfer on standard error: one line per file (percentage, size) and a
+/// total with rate and ETA, redrawn in place on a terminal and every few seconds otherwise.
+final class TransferDisplay: DownloadObserver, @unchecked Sendable {
+  private struct Transfer {
+    var received: Int64
+    var expected: Int64?
+    var startBytes: Int64
+  }
+
+  private let enabled: Bool
+  private let verbose: Bool
+  private let lock = NSLock()
+  private let start = Date()
+  private var lastDraw = Date.distantPast
+  private var transfers: [String: Transfer] = [:]
+  private var order: [String] = []
+  private var drawnLines = 0
+  private let isTerminal = isatty(STDERR_FILENO) != 0
+
+  init(enabled: Bool, verbose: Bool) {
+    self.enabled = enabled
+    self.verbose = verbose
+  }
+
+  func handle(_ event: DownloadEvent) {
+    guard enabled else { return }
+    lock.withLock {
+      switch event {
+      case .started(let file, let resumed, let expected):
+        if transfers[file] == nil { order.append(file) }
+        transfers[file] = Transfer(received: resumed, expected: expected, startBytes: resumed)
+        if resumed > 0 { message("\(file): resuming from \(DiskSpace.describe(resumed))") }
+      case .progress(let file, let received, let expected):
+        transfers[file]?.received = received
+        transfers[file]?.expected = expected
+        draw(force: false)
+      case .retrying(let file, let attempt, let delay, let reason):
+        message("\(file): \(reason); retry \(attempt) in \(String(format: "%.0f", delay)) s")
+      case .verifying(let file):
+        if verbose { message("\(file): checking size and checksums") }
+      case .finished(let file, let bytes):
+        transfers[file]?.received = bytes
+        transfers[file]?.expected = bytes
+        draw(force: true)
+      case .alreadyPresent(let file, _):
+        if verbose { message("\(file): already downloaded") }
+      case .extracting(let file):
+        message("\(file): extracting")
+      case .extracted(let file, let folders):
+        if verbose { message("\(file): extracted \(folders.joined(separator: ", "))") }
+      case .warning(let text):
+        message("warning: \(text)")
+      }
+    }
+  }
+
+  func finish() {
+    guard enabled else { return }
+    lock.withLock { draw(force: true) }
+  }
+
+  private func message(_ text: String) {
+    clear()
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+  }
+
+  private func clear() {
+    guard isTerminal, drawnLines > 0 else { return }
+    FileHandle.standardError.write(
+      Data(String(repeating: "\u{1B}[1A\u{1B}[2K", count: drawnLines).utf8))
+    drawnLines = 0
+  }
+
+  private func draw(force: Bool) {
+    let now = Date()
+    guard force || now.timeIntervalSince(lastDraw) >= (isTerminal ? 0.2 : 5), !order.isEmpty else {
+      return
+    }
+    lastDraw = now
+    var lines: [String] = []
+    var received: Int64 = 0
+    var gained: Int64 = 0
+    var expected: Int64 = 0
+    var expectedKnown = true
+    for file in order {
+      guard let transfer = transfers[file] else { continue }
+      received += transfer.received
+      gained += transfer.received - transfer.startBytes
+      if let total = transfer.expected { expected += total } else { expectedKnown = false }
+      lines.append("  \(bar(transfer.received, transfer.expected))  \(file)")
+    }
+    let elapsed = now.timeIntervalSince(start)
+    let rate = elapsed > 0 ? Double(gained) / elapsed : 0
+    let eta: String
+    if expectedKnown, rate > 0 {
+      eta = Self.clock(Double(expected - received) / rate)
+    } else {
+      eta = "--:--"
+    }
+    lines.append(
+      "  \(bar(received, expectedKnown ? expected : nil))  total, \(DiskSpace.describe(Int64(rate)))/s, ETA \(eta)"
+    )
+    clear()
+    FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+    drawnLines = isTerminal ? lines.count : 0
+  }
+
+  private func bar(_ received: Int64, _ expected: Int64?) -> String {
+    let width = 20
+    guard let expected, expected > 0 else {
+      return String(repeating: "░", count: width) + "  \(DiskSpace.describe(received))"
+    }
+    let fraction = min(1, Double(received) / Double(expected))
+    let filled = Int(fraction * Double(width))
+    return String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+      + " \(String(format: "%3d", Int(fraction * 100)))%  \(DiskSpace.describe(received)) of \(DiskSpace.describe(expected))"
+  }
+
+  static func clock(_ seconds: Double) -> String {
+    guard seconds.isFinite, seconds >= 0 else { return "--:--" }
+    let s = Int(seconds.rounded())
+    return s >= 3600
+      ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+      : String(format: "%d:%02d", s / 60, s % 60)
+  }
+}

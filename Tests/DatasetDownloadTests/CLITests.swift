@@ -1,0 +1,98 @@
+import Datasets
+import Foundation
+import Synthesis
+import Testing
+import _TestSupport
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The built `l3das`, with `HOME` pointing nowhere so a real Kaggle token is never used.
+private let l3das = BuiltExecutable("l3das", environment: ["HOME": "/nonexistent"])
+
+private func launch(_ arguments: [String]) throws -> (process: Process, stdout: Pipe, stderr: Pipe) {
+  try l3das.launch(arguments)
+}
+
+private func run(_ arguments: [String]) throws -> BuiltExecutable.Result {
+  try l3das.run(arguments)
+}
+
+@Suite("l3das download and verify commands")
+struct DownloadCLITests {
+  @Test("a download killed mid-file resumes from its .part and ends with the right SHA-256")
+  func killAndResume() throws {
+    let server = try LoopbackHTTPServer()
+    let body = testBytes(1_500_000, seed: 9)
+    var route = LoopbackHTTPServer.Route(body: body)
+    route.delayPerChunk = 0.01  // about 400 KiB/s
+    server.set("mirror/L3DAS_Task1_dev.zip", route)
+    let dir = try TemporaryDirectory()
+    let arguments = [
+      "download", "l3das21/task1-dev", "--dir", dir.path("data").path, "--mirror",
+      server.url("mirror").absoluteString, "--no-extract", "--quiet", "--json",
+    ]
+    let part = dir.path("data/archives/L3DAS_Task1_dev.zip.part")
+    let (process, _, _) = try launch(arguments)
+    let deadline = Date().addingTimeInterval(20)
+    while (DiskSpace_fileSize(part) ?? 0) < 200_000 && Date() < deadline && process.isRunning {
+      Thread.sleep(forTimeInterval: 0.02)
+    }
+    kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
+    let partial = try #require(DiskSpace_fileSize(part))
+    #expect(partial >= 200_000 && partial < Int64(body.count))
+    #expect(
+      !FileManager.default.fileExists(atPath: dir.path("data/archives/L3DAS_Task1_dev.zip").path))
+
+    server.update("mirror/L3DAS_Task1_dev.zip") { $0.delayPerChunk = 0 }
+    let result = try run(arguments)
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stdout.contains("\"status\" : \"resumed\""))
+    let ranges = server.requests.compactMap { $0.headers["range"] }
+    let resumedFrom = try #require(ranges.last.flatMap { Int64($0.dropFirst(6).dropLast()) })
+    #expect(resumedFrom >= 200_000)
+    let final = dir.path("data/archives/L3DAS_Task1_dev.zip")
+    #expect(try Digest.hex(ofFileAt: final, algorithm: .sha256) == (try digest(body, "sha256")))
+    #expect(!FileManager.default.fileExists(atPath: part.path))
+    let lock = try String(contentsOf: dir.path("data/l3das-lock.json"), encoding: .utf8)
+    #expect(lock.contains(try digest(body, "sha256")))
+  }
+
+  @Test("verify exits 0 on a clean dataset and 1 with every problem listed, also as JSON")
+  func verify() throws {
+    let dir = try TemporaryDirectory()
+    var configuration = SyntheticDataset.Configuration()
+    configuration.task1Splits = []
+    configuration.task2Splits = [.dev]
+    configuration.task2ItemsPerSplit = 2
+    configuration.task2SceneSeconds = 1
+    try SyntheticDataset.generate(configuration, at: dir.url)
+    let clean = try run(["verify", dir.url.path, "--quiet"])
+    // The published L3DAS22 Task 2 dev size is 150 items; the synthetic split has 2.
+    #expect(clean.status == 1)
+    #expect(clean.stdout.contains("2 items, the published count is 150"))
+    let split = dir.path("L3DAS22_Task2_dev")
+    let ok = try run(["verify", split.path, "--quiet"])
+    _ = ok
+    try FileManager.default.removeItem(at: split.appendingPathComponent("data/split4_ov1_1_B.wav"))
+    let broken = try run(["verify", dir.url.path, "--json", "--quiet"])
+    #expect(broken.status == 1)
+    let report = try JSONDecoder().decode(VerificationReport.self, from: Data(broken.stdout.utf8))
+    #expect(report.problems.map(\.kind) == [.missingPartner, .itemCount])
+  }
+
+  @Test("bad arguments exit 64")
+  func usage() throws {
+    #expect(try run(["download"]).status == 64)
+    #expect(try run(["download", "l3das99"]).status == 64)
+    #expect(try run(["download", "l3das21", "--jobs", "0"]).status == 64)
+    let list = try run(["download", "--list"])
+    #expect(list.status == 0 && list.stdout.contains("l3das21/task1-dev"))
+  }
+}
+
+private func DiskSpace_fileSize(_ url: URL) -> Int64? {
+  (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? NSNumber)?.int64Value
+}

@@ -1,0 +1,196 @@
+import Datasets
+import Foundation
+import Testing
+import _TestSupport
+
+@testable import DatasetDownload
+
+@Suite("DatasetDownloader end to end on loopback")
+struct DatasetDownloaderTests {
+  /// The bundled catalog with its hosts pointed at the loopback server.
+  static func loopbackCatalog(_ server: LoopbackHTTPServer) throws -> DatasetCatalog {
+    var catalog = try DatasetCatalog.bundled()
+    catalog.hosts.zenodo.fileURL =
+      server.url("record/{record}/files/{file}").absoluteString
+      .removingPercentEncoding ?? ""
+    catalog.hosts.zenodo.recordAPI =
+      server.url("api/records/{record}").absoluteString.removingPercentEncoding ?? ""
+    catalog.hosts.kaggle.downloadURL =
+      server.url("api/v1/datasets/download/{dataset}").absoluteString.removingPercentEncoding ?? ""
+    return catalog
+  }
+
+  static func zenodoJSON(_ files: [(String, Data, URL)]) throws -> Data {
+    let list: [[String: Any]] = try files.map { name, data, url in
+      [
+        "key": name, "size": data.count, "checksum": "md5:" + (try digest(data, "md5")),
+        "links": ["self": url.absoluteString],
+      ]
+    }
+    return try JSONSerialization.data(withJSONObject: ["id": 4642005, "files": list])
+  }
+
+  @Test(
+    "Zenodo: MD5 from the record API, lock file, extraction, and a second run that does nothing")
+  func zenodo() throws {
+    let server = try LoopbackHTTPServer()
+    let dir = try TemporaryDirectory()
+    let zip = try makeZip(
+      [
+        .file("L3DAS_Task2_dev/data/split4_ov1_1_A.wav", testBytes(10_000)),
+        .file("L3DAS_Task2_dev/labels/label_split4_ov1_1.csv", Data("x\n".utf8)),
+      ],
+      in: dir.url, name: "build.zip")
+    var route = LoopbackHTTPServer.Route(body: zip)
+    route.dropAfterBytes = 1000
+    route.drops = 1
+    server.set("files/L3DAS_Task2_dev.zip", route)
+    server.set(
+      "api/records/4642005",
+      .init(
+        body: try Self.zenodoJSON([
+          ("L3DAS_Task2_dev.zip", zip, server.url("files/L3DAS_Task2_dev.zip"))
+        ])))
+    let catalog = try Self.loopbackCatalog(server)
+    let downloader = DatasetDownloader(catalog: catalog, fileDownloader: fastDownloader())
+    let target = dir.path("data")
+    let entries = try catalog.archives(matching: ["l3das21/task2-dev"])
+    let outcomes = try downloader.run(entries, options: .init(directory: target))
+    #expect(outcomes.map(\.status) == ["downloaded"])
+    #expect(
+      outcomes[0].md5Checked && outcomes[0].folders == ["L3DAS_Task2_dev"]
+        && outcomes[0].extractedNow)
+    #expect(
+      tree(target) == [
+        "L3DAS_Task2_dev", "L3DAS_Task2_dev/data", "L3DAS_Task2_dev/data/split4_ov1_1_A.wav",
+        "L3DAS_Task2_dev/labels",
+        "L3DAS_Task2_dev/labels/label_split4_ov1_1.csv", "archives", "archives/L3DAS_Task2_dev.zip",
+        "l3das-lock.json",
+      ])
+    let lock = try DatasetLockStore(directory: target).current
+    let record = try #require(lock.archives["L3DAS_Task2_dev.zip"])
+    #expect(record.sha256 == (try digest(zip, "sha256")) && record.bytes == Int64(zip.count))
+    #expect(record.md5 == (try digest(zip, "md5")) && record.extracted)
+
+    // Second run: no request, nothing changes.
+    let requestCount = server.requests.count
+    let lockText = try Data(contentsOf: target.appendingPathComponent("l3das-lock.json"))
+    let again = try downloader.run(entries, options: .init(directory: target))
+    #expect(again.map(\.status) == ["present"] && !again[0].extractedNow)
+    #expect(server.requests.count == requestCount)
+    #expect(try Data(contentsOf: target.appendingPathComponent("l3das-lock.json")) == lockText)
+
+    // A changed archive is caught against the lock file.
+    var tampered = zip
+    tampered[100] ^= 1
+    try tampered.write(to: target.appendingPathComponent("archives/L3DAS_Task2_dev.zip"))
+    var options = DatasetDownloader.Options(directory: target)
+    options.recheck = true
+    let error = #expect(throws: DownloadError.self) {
+      try downloader.run(entries, options: options)
+    }
+    #expect(error?.code == .checksumMismatch)
+
+    // Deleted and downloaded again, it must match the locked SHA-256: a server now serving
+    // other bytes is refused.
+    try FileManager.default.removeItem(
+      at: target.appendingPathComponent("archives/L3DAS_Task2_dev.zip"))
+    server.set("record/4642005/files/L3DAS_Task2_dev.zip", .init(body: tampered))
+    server.set("api/records/4642005", .init(body: Data(), missing: true))
+    let changed = #expect(throws: DownloadError.self) {
+      try downloader.run(entries, options: .init(directory: target))
+    }
+    #expect(changed?.code == .checksumMismatch)
+    #expect(
+      !FileManager.default.fileExists(
+        atPath: target.appendingPathComponent("archives/L3DAS_Task2_dev.zip").path))
+  }
+
+  @Test("Kaggle: basic authentication, doubly nested folders flattened; no token, no request")
+  func kaggle() throws {
+    let server = try LoopbackHTTPServer()
+    let dir = try TemporaryDirectory()
+    let zip = try makeZip(ArchiveExtractorTests.kaggleItems(), in: dir.url, name: "build.zip")
+    let credentials = KaggleCredentials(username: "ann", key: "k3y")
+    var route = LoopbackHTTPServer.Route(body: zip)
+    route.authorization = credentials.authorizationHeader
+    server.set("api/v1/datasets/download/l3dasteam/l3das22", route)
+    let catalog = try Self.loopbackCatalog(server)
+    let downloader = DatasetDownloader(catalog: catalog, fileDownloader: fastDownloader())
+    let entries = try catalog.archives(matching: ["l3das22"])
+    let target = dir.path("data")
+
+    let missing = #expect(throws: DownloadError.self) {
+      try downloader.run(entries, options: .init(directory: target))
+    }
+    #expect(missing?.code == .credentials)
+    #expect(server.requests.isEmpty)
+
+    var options = DatasetDownloader.Options(directory: target)
+    options.kaggle = credentials
+    let outcomes = try downloader.run(entries, options: options)
+    #expect(outcomes[0].folders == ["L3DAS22_Task1_train360", "L3DAS22_Task2_dev"])
+    #expect(outcomes[0].md5Checked == false)
+    let layout = try DatasetLayout.discover(at: target)
+    #expect(layout.splits.map(\.name) == ["L3DAS22_Task1_train360", "L3DAS22_Task2_dev"])
+  }
+
+  @Test("--from-archive and --mirror use a local archive or another server, with --jobs 2")
+  func localAndMirror() throws {
+    let server = try LoopbackHTTPServer()
+    let dir = try TemporaryDirectory()
+    let task1 = try makeZip(
+      [.file("L3DAS_Task1_dev/data/1-1-1_A.wav", Data("1".utf8))], in: dir.url,
+      name: "L3DAS_Task1_dev.zip")
+    let task2 = try makeZip(
+      [.file("L3DAS_Task2_dev/data/split4_ov1_1_A.wav", Data("2".utf8))], in: dir.url,
+      name: "t2.zip")
+    var slow = LoopbackHTTPServer.Route(body: task2)
+    slow.failures = 1
+    server.set("mirror/L3DAS_Task2_dev.zip", slow)
+    let catalog = try DatasetCatalog.bundled()  // real hosts: must never be contacted
+    let downloader = DatasetDownloader(catalog: catalog, fileDownloader: fastDownloader())
+    var options = DatasetDownloader.Options(directory: dir.path("data"))
+    options.localArchives = [dir.path("L3DAS_Task1_dev.zip")]
+    options.mirror = server.url("mirror")
+    options.jobs = 2
+    let outcomes = try downloader.run(
+      try catalog.archives(matching: ["l3das21/task1-dev", "l3das21/task2-dev"]), options: options)
+    #expect(outcomes.map(\.status) == ["local", "downloaded"])
+    #expect(outcomes.map(\.folders) == [["L3DAS_Task1_dev"], ["L3DAS_Task2_dev"]])
+    #expect(
+      server.requests.map(\.path) == ["/mirror/L3DAS_Task2_dev.zip", "/mirror/L3DAS_Task2_dev.zip"])
+    // The local archive is used in place, not copied.
+    #expect(
+      try FileManager.default.contentsOfDirectory(atPath: dir.path("data/archives").path) == [
+        "L3DAS_Task2_dev.zip"
+      ])
+    #expect(
+      try DatasetLockStore(directory: dir.path("data")).record("L3DAS_Task1_dev.zip")?.sha256
+        == (try digest(task1, "sha256")))
+  }
+
+  @Test("the free-space check runs before any download when sizes are published")
+  func spaceCheck() throws {
+    let server = try LoopbackHTTPServer()
+    let dir = try TemporaryDirectory()
+    let body = testBytes(50_000)
+    server.set("files/L3DAS_Task1_dev.zip", .init(body: body))
+    server.set(
+      "api/records/4642005",
+      .init(
+        body: try Self.zenodoJSON([
+          ("L3DAS_Task1_dev.zip", body, server.url("files/L3DAS_Task1_dev.zip"))
+        ])))
+    let catalog = try Self.loopbackCatalog(server)
+    let downloader = DatasetDownloader(
+      catalog: catalog, fileDownloader: fastDownloader(freeBytes: { _ in 60_000 }))
+    let error = #expect(throws: DownloadError.self) {
+      try downloader.run(
+        try catalog.archives(matching: ["l3das21/task1-dev"]),
+        options: .init(directory: dir.path("data")))
+    }
+    #expect(error?.code == .insufficientSpace)
+    #expect(server.requests.map(\.path) == ["/api/records/4642005"])
+  }
+}
