@@ -3,7 +3,7 @@
 //
 // Layering (dependencies point downwards only; see docs/architecture.md):
 //   layer 5  L3DASCLI (`l3das`), Benchmarks (`l3das-bench`)
-//   layer 4  Pipelines → Metrics, SpeechRecognition, Submission, Features, Datasets, NumPyIO
+//   layer 4  Pipelines → Metrics, SpeechRecognition, Submission, Features, Models, Datasets, NumPyIO
 //            DatasetDownload → Datasets, L3DASCore, ZIPFoundation
 //   layer 3  Synthesis → Datasets, DSP, AudioIO, TensorModule
 //            Metrics → DSP, Datasets, AudioIO
@@ -11,7 +11,7 @@
 //            Features → DSP, Datasets, AudioIO, NumPyIO
 //            SpeechRecognition → Metrics, AudioIO, CPocketSphinx
 //   layer 2  DSP → TensorModule, CFFTW        Datasets → AudioIO, COpenSSL
-//            NN → TensorModule, SafeTensors
+//            NN → TensorModule, SafeTensors      Models → NN (layer 3)
 //   layer 1  TensorModule → COpenBLAS         AudioIO → CSndFile, L3DASCore
 //            NumPyIO → L3DASCore              SafeTensors → L3DASCore
 //   layer 0  L3DASCore (atomic files, progress; Foundation only)
@@ -41,6 +41,7 @@ let package = Package(
     .library(name: "SafeTensors", targets: ["SafeTensors"]),
     .library(name: "NN", targets: ["NN"]),
     .library(name: "Features", targets: ["Features"]),
+    .library(name: "Models", targets: ["Models"]),
     .library(name: "Submission", targets: ["Submission"]),
     .library(name: "SpeechRecognition", targets: ["SpeechRecognition"]),
     .library(name: "Pipelines", targets: ["Pipelines"]),
@@ -87,6 +88,7 @@ let package = Package(
         .product(name: "ZIPFoundation", package: "ZIPFoundation"),
       ],
       swiftSettings: swiftSettings),
+    .target(name: "Models", dependencies: ["NN", "TensorModule"], swiftSettings: swiftSettings),
     .target(
       name: "Features", dependencies: ["DSP", "Datasets", "AudioIO", "NumPyIO", "L3DASCore"],
       swiftSettings: swiftSettings),
@@ -100,7 +102,7 @@ let package = Package(
       name: "Pipelines",
       dependencies: [
         "Metrics", "SpeechRecognition", "Submission", "Features", "Datasets", "AudioIO", "NumPyIO",
-        "L3DASCore",
+        "L3DASCore", "Models", "NN", "SafeTensors",
       ],
       swiftSettings: swiftSettings),
 
@@ -164,6 +166,10 @@ let package = Package(
       resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
     .testTarget(
       name: "NNTests", dependencies: ["NN", "SafeTensors", "TensorModule", "_TestSupport"],
+      resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "ModelsTests",
+      dependencies: ["Models", "NN", "Pipelines", "SafeTensors", "TensorModule", "_TestSupport"],
       resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
     .testTarget(
       name: "FeaturesTests",

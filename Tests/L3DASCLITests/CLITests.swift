@@ -6,43 +6,9 @@ import NumPyIO
 import Testing
 import _TestSupport
 
-/// Runs the built `l3das` executable (SwiftPM builds it beside the test bundle).
-private func l3das(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String)
-{
-  let binary = productsDirectory.appendingPathComponent("l3das")
-  guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-    throw CLITestError(message: "\(binary.path) not built; run `swift build` before `swift test`")
-  }
-  let process = Process()
-  process.executableURL = binary
-  process.arguments = arguments
-  // Help text wraps at the terminal width; pin it so snapshots are stable everywhere.
-  process.environment = ProcessInfo.processInfo.environment.merging(["COLUMNS": "80"]) { _, new in
-    new
-  }
-  let out = Pipe()
-  let err = Pipe()
-  process.standardOutput = out
-  process.standardError = err
-  try process.run()
-  let stdout = out.fileHandleForReading.readDataToEndOfFile()
-  let stderr = err.fileHandleForReading.readDataToEndOfFile()
-  process.waitUntilExit()
-  return (
-    process.terminationStatus, String(decoding: stdout, as: UTF8.self),
-    String(decoding: stderr, as: UTF8.self)
-  )
-}
-
-private struct CLITestError: Error, CustomStringConvertible {
-  var message: String
-  var description: String { message }
-}
-
-/// The folder holding the test bundle and the package's executables.
-private var productsDirectory: URL {
-  let bundle = Bundle.main.bundleURL
-  return bundle.pathExtension == "xctest" ? bundle.deletingLastPathComponent() : bundle
+/// Runs the built `l3das` executable with `COLUMNS=80`.
+private func l3das(_ arguments: [String]) throws -> BuiltExecutable.Result {
+  try BuiltExecutable("l3das").run(arguments)
 }
 
 /// Compares `text` with `Snapshots/<name>.txt`; records it when missing or when
@@ -70,7 +36,9 @@ private func assertSnapshot(
 struct CLITests {
   @Test(
     "the help lists the commands and matches its snapshot",
-    arguments: [["--help"], ["synth", "--help"], ["info", "--help"], ["validate", "--help"], ["score", "--help"], ["stoi", "--help"], ["wer", "--help"]])
+    arguments: [["--help"], ["synth", "--help"], ["info", "--help"], ["validate", "--help"], ["score", "--help"], ["stoi", "--help"], ["wer", "--help"],
+      ["parity", "--help"],
+    ])
   func help(arguments: [String]) throws {
     let result = try l3das(arguments)
     #expect(result.status == 0)
@@ -249,5 +217,51 @@ struct CLITests {
     #expect(missing.status == 1 && missing.stderr.contains("does not exist"))
     let usage = try l3das(["validate", "--task", "3", "--submission", bad.path, "--test", bad.path])
     #expect(usage.status == 64)
+  }
+}
+
+@Suite("l3das parity")
+struct ParityCommandTests {
+  /// The SELDnet fixture sets copied into the Models tests (shared parity fixtures, set 1).
+  static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("ModelsTests/Fixtures")
+
+  @Test("a fixture set passes and --json has the outputs, gradients and input_gradient maxima")
+  func passes() throws {
+    let prefix = Self.fixtures.appendingPathComponent("seldnet_augmented_small").path
+    let result = try l3das(["parity", prefix, "--json"])
+    #expect(result.status == 0, "\(result.stderr)")
+    let object = try #require(
+      try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+    #expect(object["model"] as? String == "Seldnet_augmented")
+    #expect(try #require(object["outputs"] as? Double) <= 1e-5)
+    #expect(try #require(object["gradients"] as? Double) <= 1e-4)
+    #expect(try #require(object["input_gradient"] as? Double) <= 1e-4)
+    #expect(object["passed"] as? Bool == true)
+    let text = try l3das(["parity", Self.fixtures.appendingPathComponent("seldnet_vanilla_small").path])
+    #expect(text.status == 0)
+    #expect(text.stdout.contains("Seldnet_vanilla") && text.stdout.hasSuffix("PASS\n"))
+  }
+
+  @Test("an impossible tolerance, an unported class and a missing set exit 1 with a clear message")
+  func failures() throws {
+    let prefix = Self.fixtures.appendingPathComponent("seldnet_vanilla_small").path
+    let strict = try l3das(["parity", prefix, "--output-tolerance", "1e-12"])
+    #expect(strict.status == 1)
+    #expect(strict.stdout.contains("FAIL"))
+
+    let dir = try TemporaryDirectory()
+    let config = #"{"class": "MMUB", "constructor_args": {}, "outputs": ["output"]}"#
+    try Data(config.utf8).write(to: dir.path("mmub.config.json"))
+    let unported = try l3das(["parity", dir.path("mmub").path])
+    #expect(unported.status == 1)
+    #expect(unported.stderr.contains("MMUB is not ported yet"))
+
+    let missing = try l3das(["parity", dir.path("nothing").path])
+    #expect(missing.status == 1)
+    #expect(missing.stderr.contains("nothing.config.json"))
+
+    let badTolerance = try l3das(["parity", prefix, "--gradient-tolerance", "0"])
+    #expect(badTolerance.status == 64)
   }
 }
