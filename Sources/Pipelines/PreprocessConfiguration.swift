@@ -36,6 +36,18 @@ public struct PreprocessConfiguration: Sendable, Codable, Equatable {
     }
   }
 
+  /// Task 2 input features.
+  public enum Task2Features: String, Sendable, Codable, CaseIterable {
+    /// The official SELDnet input: |STFT| (scipy, Hamming 512/112), DC bin and last frame cut,
+    /// `[4·mics (×2 with phase), 256, 8·labelFrames]`.
+    case spectrum
+    /// Log-mel power per channel (64 bands, Hann 1024, hop 400), `[4·mics, 64, 8·labelFrames]`.
+    case logmel
+    /// The DCASE FOA input: log-mel of every channel, then the mel-band intensity vectors
+    /// (Y, Z, X per mic), `[7·mics, 64, 8·labelFrames]`.
+    case logmelIntensity = "logmel-intensity"
+  }
+
   /// The task (1 or 2).
   public var task: Task
   /// 1 (mic A, 4 channels) or 2 (mic A then mic B, 8 channels).
@@ -49,6 +61,8 @@ public struct PreprocessConfiguration: Sendable, Codable, Equatable {
   public var sceneSeconds: Double
   /// Task 2: append phase channels to the spectrum (`--output_phase`).
   public var includesPhase: Bool
+  /// Task 2: which features (default: the official spectrum).
+  public var task2Features: Task2Features = .spectrum
 
   /// Creates a configuration.
   public init(

@@ -9,12 +9,18 @@ extension Preprocessing {
     let configuration: PreprocessConfiguration
     let labelled: Bool
     let spectrum: SELDnetSpectrum
+    let logMel: LogMelSpectrogram?
+    let intensity: IntensityVectors?
     let labels: Task2LabelMatrix
 
     init(configuration: PreprocessConfiguration, labelled: Bool) throws {
       self.configuration = configuration
       self.labelled = labelled
       spectrum = try SELDnetSpectrum(includesPhase: configuration.includesPhase)
+      let rate = configuration.task.sampleRate
+      let features = configuration.task2Features
+      logMel = features == .spectrum ? nil : try LogMelSpectrogram(sampleRate: rate)
+      intensity = features == .logmelIntensity ? try IntensityVectors(sampleRate: rate) : nil
       labels = configuration.labelMatrix
     }
 
@@ -77,12 +83,38 @@ extension Preprocessing {
           : AudioBuffer(
             planarSamples: Segmenting.fixedLength(mixture, length: expected).values,
             channelCount: audio.channelCount, sampleRate: audio.sampleRate)
-        let features = spectrum.features(of: fitted)
+        let features = try task2Features(of: fitted, path: job.micA.path)
         let target =
           labelled
           ? try labels.matrix(for: try Task2Labels.read(job.target), path: job.target.path) : nil
         return .init(predictors: [features], targets: target.map { [$0] })
       }
+    }
+
+    /// The configured Task 2 features of a scene already fitted to its length. The log-mel
+    /// STFT is centre-padded (one frame more than 8 per label frame); it is cut to
+    /// 8·labelFrames frames like the official spectrum's last-frame cut.
+    func task2Features(of audio: AudioBuffer, path: String) throws -> FeatureTensor {
+      guard let logMel else { return spectrum.features(of: audio) }
+      var parts = [logMel.features(of: audio)]
+      if let intensity {
+        do { parts.append(try intensity.features(of: audio)) } catch var error as FeatureError {
+          error.path = path
+          throw error
+        }
+      }
+      let frames = min(8 * labels.configuration.frameCount, parts[0].shape[2])
+      let mels = parts[0].shape[1]
+      let channels = parts.reduce(0) { $0 + $1.shape[0] }
+      var values: [Float] = []
+      values.reserveCapacity(channels * mels * frames)
+      for part in parts {
+        let full = part.shape[2]
+        for row in 0..<(part.shape[0] * mels) {
+          values.append(contentsOf: part.values[(row * full)..<(row * full + frames)])
+        }
+      }
+      return FeatureTensor(shape: [channels, mels, frames], values: values)
     }
   }
 }

@@ -74,6 +74,45 @@ struct PreprocessTests {
         .isEmpty)
   }
 
+  @Test(
+    "Task 2 log-mel and intensity-vector features are written with 8 frames per label frame",
+    arguments: [PreprocessConfiguration.Task2Features.logmel, .logmelIntensity])
+  func task2DCASEFeatures(features: PreprocessConfiguration.Task2Features) throws {
+    let dir = try makeDataset()
+    let split = try SplitLocation(folder: dir.path("data/L3DAS22_Task2_dev"))
+    let out = dir.path("features")
+    var configuration = task2Configuration()
+    configuration.task2Features = features
+    let report = try Preprocessing.run(split: split, output: out, configuration: configuration)
+    #expect(report.problems.isEmpty)
+    let items = try split.task2Items().sortedItems()
+    let logMel = try LogMelSpectrogram(sampleRate: 32_000)
+    let intensity = try IntensityVectors(sampleRate: 32_000)
+    let channels = features == .logmel ? 8 : 8 + 6
+    for shard in report.manifest.shards {
+      let (header, x) = try NumPyFile.readFloats(
+        out.appendingPathComponent(try #require(shard.predictors)))
+      #expect(header.shape == [shard.entries.count, channels, 64, 160])
+      for entry in shard.entries {
+        let item = try #require(items.first { $0.id.description == entry.id })
+        let audio = try item.loadRecording().audio
+        var parts = [logMel.features(of: audio)]
+        if features == .logmelIntensity { parts.append(try intensity.features(of: audio)) }
+        #expect(parts[0].shape == [8, 64, 161])  // centre padding: one frame more, cut to 160
+        let size = channels * 64 * 160
+        let row = Array(x[(entry.firstRow * size)..<((entry.firstRow + 1) * size)])
+        var expected: [Float] = []
+        for part in parts {
+          for r in 0..<(part.shape[0] * 64) {
+            expected += part.values[(r * 161)..<(r * 161 + 160)]
+          }
+        }
+        #expect(row == expected)
+      }
+    }
+    #expect(report.manifest.configuration.task2Features == features)
+  }
+
   @Test("a second run reuses complete shards and recomputes missing or differently configured ones")
   func resume() throws {
     let dir = try makeDataset()

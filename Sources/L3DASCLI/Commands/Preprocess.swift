@@ -1,4 +1,4 @@
-import ArgumentParser
+public import ArgumentParser
 import Datasets
 import Foundation
 import Pipelines
@@ -12,7 +12,8 @@ struct Preprocess: ParsableCommand {
       baseline does: L3DAS22 truncates or pads every file to 76672 samples, L3DAS21 cuts \
       consecutive 2 s pieces. Task 2: the SELDnet spectrum (|scipy STFT|, Hamming 512, hop \
       400, DC bin and last frame removed) of each whole scene and its 168-value label matrix \
-      per 100 ms frame.
+      per 100 ms frame. --features logmel or logmel-intensity writes the DCASE-style inputs \
+      instead (64 mel bands, hop 400, 8 frames per label frame; intensity vectors need FOA).
 
       Items are processed in parallel, one shard at a time, and written atomically, so memory \
       stays bounded and an interrupted run resumes where it stopped when run again. Unusable \
@@ -42,6 +43,13 @@ struct Preprocess: ParsableCommand {
   @Flag(help: "Task 2: append phase channels to the spectrum.")
   var phase = false
 
+  @Option(
+    help: """
+      Task 2 features: spectrum (the official SELDnet input), logmel (64-band log-mel per \
+      channel) or logmel-intensity (log-mel plus FOA intensity vectors, the DCASE input).
+      """)
+  var features: PreprocessConfiguration.Task2Features = .spectrum
+
   @Flag(help: "Stop at the first unusable item instead of skipping it.")
   var strict = false
 
@@ -51,6 +59,9 @@ struct Preprocess: ParsableCommand {
     guard task == 1 || task == 2 else { throw ValidationError("--task must be 1 or 2") }
     guard mics == 1 || mics == 2 else { throw ValidationError("--mics must be 1 or 2") }
     guard itemsPerShard >= 1 else { throw ValidationError("--items-per-shard must be at least 1") }
+    if phase && features != .spectrum {
+      throw ValidationError("--phase applies to --features spectrum only")
+    }
     if let sceneSeconds, !(0.1...600).contains(sceneSeconds) {
       throw ValidationError("--scene-seconds must be between 0.1 and 600")
     }
@@ -65,6 +76,7 @@ struct Preprocess: ParsableCommand {
       microphones: mics)
     configuration.itemsPerShard = itemsPerShard
     configuration.includesPhase = phase
+    configuration.task2Features = features
     if let sceneSeconds { configuration.sceneSeconds = sceneSeconds }
     let bar = ProgressBar(
       title: "preprocess", enabled: !outputOptions.quiet && !outputOptions.json,
@@ -106,3 +118,5 @@ struct Preprocess: ParsableCommand {
 #else
   private func retainLargeAllocations() {}
 #endif
+
+extension PreprocessConfiguration.Task2Features: ExpressibleByArgument {}
