@@ -118,7 +118,7 @@ let package = Package(
       name: "L3DASCLI",
       dependencies: [
         "Synthesis", "Datasets", "AudioIO", "Pipelines", "Metrics", "SpeechRecognition", "Submission",
-        "NumPyIO", "Features", "DatasetDownload",
+        "NumPyIO", "Features", "DatasetDownload", "Models",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings),
@@ -184,7 +184,10 @@ let package = Package(
       resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
     .testTarget(
       name: "PipelinesTests",
-      dependencies: ["Pipelines", "Metrics", "Submission", "Synthesis", "AudioIO", "_TestSupport"],
+      dependencies: [
+        "Pipelines", "Metrics", "Submission", "Synthesis", "AudioIO", "Models", "NN", "Features",
+        "NumPyIO", "Datasets", "_TestSupport",
+      ],
       swiftSettings: swiftSettings),
     .testTarget(
       name: "L3DASCLITests",

@@ -37,7 +37,7 @@ struct CLITests {
   @Test(
     "the help lists the commands and matches its snapshot",
     arguments: [["--help"], ["synth", "--help"], ["info", "--help"], ["validate", "--help"], ["score", "--help"], ["stoi", "--help"], ["wer", "--help"],
-      ["parity", "--help"],
+      ["parity", "--help"], ["predict", "--help"], ["download", "--help"], ["verify", "--help"],
     ])
   func help(arguments: [String]) throws {
     let result = try l3das(arguments)
@@ -95,6 +95,9 @@ struct CLITests {
       (["synth", "--task1-items=-1"], Int32(64), "item counts"),
       (["synth", "--scene-seconds", "0"], Int32(64), "--scene-seconds"),
       (["synth", "--task", "3"], Int32(64), "task"),
+      (["predict", "--task", "3", "--model", "m", "--input", "i", "-o", "o"], Int32(64), "--task"),
+      (["predict", "--task", "1", "--model", "m", "--input", "i", "-o", "o"], Int32(1), "Task 1 prediction"),
+      (["predict", "--task", "2", "--model", "m", "--input", "/nonexistent/L3DAS22_Task2_test", "-o", "o"], Int32(1), "/nonexistent"),
       (["info", "/nonexistent/l3das"], Int32(1), "/nonexistent/l3das"),
     ])
   func errors(arguments: [String], status: Int32, fragment: String) throws {

@@ -1,0 +1,103 @@
+public import ArgumentParser
+import Datasets
+import Foundation
+import Models
+import Pipelines
+import Submission
+
+/// `l3das predict`: run a trained baseline on a split and write a validated submission.
+struct Predict: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Run a trained baseline on a split and write a validated submission.",
+    discussion: """
+      Task 2: a SELDnet (weights as safetensors under PyTorch names, e.g. an official \
+      checkpoint converted with Tools/convert/pth_to_safetensors.py) predicts every scene of \
+      the split from the official spectrum features; outputs become CSV rows as the official \
+      gen_submission_list_task2 does (SED threshold np.round, DOA × 2). The folder appears \
+      only when every scene is written, and is then validated against the split; exit 1 if \
+      the validator finds a problem.
+
+      The model configuration is read from --config (a SELDnet JSON with PyTorch constructor \
+      keys, or a fixture-style {"class", "constructor_args"} file), else from \
+      <weights>.config.json beside the weights, else the edition's official \
+      Seldnet_augmented defaults. Task 1 prediction arrives with the Task 1 baseline ports.
+      """)
+
+  @Option(help: "The task: 2 (SELD). Task 1 is not available yet.")
+  var task: Int
+
+  @Option(help: "The model weights (.safetensors, PyTorch state_dict names).")
+  var model: String
+
+  @Option(help: "The model configuration JSON (default: see the description above).")
+  var config: String?
+
+  @Option(help: "The split folder to predict, e.g. L3DAS22_Task2_test.")
+  var input: String
+
+  @Option(name: [.short, .long], help: "The submission folder to create.")
+  var output: String
+
+  @Option(help: "Microphones: 1 (mic A, 4 channels) or 2 (A then B, 8 channels).")
+  var mics = 1
+
+  @Option(help: "Task 2 class field: id (0–13, as the official code writes) or name.")
+  var classSpelling: SubmissionWriter.ClassSpelling = .id
+
+  @Flag(help: "Replace the output folder if it exists.")
+  var overwrite = false
+
+  @OptionGroup var outputOptions: OutputFormatOptions
+
+  func validate() throws {
+    guard task == 1 || task == 2 else { throw ValidationError("--task must be 1 or 2") }
+    guard mics == 1 || mics == 2 else { throw ValidationError("--mics must be 1 or 2") }
+  }
+
+  func run() throws {
+    guard task == 2 else {
+      throw ModelError(
+        .unsupportedModel, "Task 1 prediction needs the FaSNet or MIMO-UNet port, which is not available yet; only --task 2 works")
+    }
+    let folder = URL(fileURLWithPath: input, isDirectory: true)
+    let split = try SplitLocation(folder: folder)
+    let weights = URL(fileURLWithPath: model)
+    let configuration = try modelConfiguration(weights: weights, edition: split.edition)
+    let network = try SELDnet(configuration)
+    try network.loadStateDict(contentsOf: weights)
+    let bar = ProgressBar(
+      title: "predict", enabled: !outputOptions.quiet && !outputOptions.json,
+      everyItem: outputOptions.verbose)
+    let report = try Task2Prediction.run(
+      model: network, split: split, splitFolder: folder,
+      output: URL(fileURLWithPath: output, isDirectory: true), microphones: mics,
+      classSpelling: classSpelling, replaceExisting: overwrite, progress: bar)
+    if outputOptions.json {
+      try Output.printJSON(report)
+    } else {
+      print(
+        "Predicted \(report.itemCount) scenes of \(report.split) with a \(report.parameterCount)-parameter SELDnet in \(String(format: "%.1f", report.seconds)) s: \(report.rowCount) rows, \(report.emptyItemCount) empty files"
+      )
+      print("Submission: \(report.output)")
+      print(report.validation.text)
+    }
+    if !report.validation.isValid { throw ExitCode(1) }
+  }
+
+  /// --config, else `<weights>.config.json`, else the edition's official defaults.
+  func modelConfiguration(weights: URL, edition: Edition) throws -> SELDnetConfiguration {
+    if let config { return try Task2Prediction.configuration(contentsOf: URL(fileURLWithPath: config)) }
+    let beside = weights.deletingPathExtension().appendingPathExtension("config.json")
+    var prefixed = weights.path
+    if prefixed.hasSuffix(".weights.safetensors") {
+      prefixed.removeLast(".weights.safetensors".count)
+    }
+    for candidate in [beside, URL(fileURLWithPath: prefixed + ".config.json")]
+    where FileManager.default.fileExists(atPath: candidate.path) {
+      return try Task2Prediction.configuration(contentsOf: candidate)
+    }
+    return edition == .l3das21 ? .augmentedL3DAS21 : .augmentedL3DAS22
+  }
+}
+
+extension SubmissionWriter.ClassSpelling: ExpressibleByArgument {}

@@ -1,0 +1,160 @@
+public import Datasets
+public import Foundation
+public import L3DASCore
+import Metrics
+public import Models
+import NN
+public import Submission
+
+/// `l3das predict --task 2`: runs a SELDnet on every scene of a split and writes a Task 2
+/// submission, then validates it.
+///
+/// Each scene is read, turned into the model's input exactly as `l3das preprocess` does (the
+/// official spectrum of mic A, or A and B), run through the network in eval mode without
+/// recording gradients, and converted to rows as the official `gen_submission_list_task2`:
+/// SED threshold `np.round` (round-half-to-even), DOA × 2, frames and slots ascending. The
+/// submission folder appears only when every scene has been written (staging + rename), and
+/// is then checked by `SubmissionValidator` against the same split.
+///
+/// ```swift
+/// let model = try SELDnet(.augmentedL3DAS22)
+/// try model.loadStateDict(contentsOf: weights)
+/// let report = try Task2Prediction.run(
+///   model: model, split: try SplitLocation(folder: test), splitFolder: test, output: out)
+/// ```
+public enum Task2Prediction {
+  /// What a prediction run did.
+  public struct Report: Sendable, Codable {
+    /// The split predicted.
+    public var split: String
+    /// The submission folder written.
+    public var output: String
+    /// Scenes predicted.
+    public var itemCount: Int
+    /// Rows written, over all scenes.
+    public var rowCount: Int
+    /// Scenes with no detection (an empty CSV).
+    public var emptyItemCount: Int
+    /// The model's parameter count.
+    public var parameterCount: Int
+    /// Wall-clock seconds for the whole run.
+    public var seconds: Double
+    /// The validator's verdict on the written submission.
+    public var validation: SubmissionReport
+  }
+
+  /// Reads a model configuration: either a `SELDnetConfiguration` JSON (PyTorch constructor
+  /// keys, optional `"variant"`) or a fixture-style `{"class": "Seldnet_augmented",
+  /// "constructor_args": {…}}` file.
+  /// - Throws: `ModelError.invalidConfiguration` naming the file when it is neither.
+  public static func configuration(contentsOf url: URL) throws -> SELDnetConfiguration {
+    let data: Data
+    do { data = try Data(contentsOf: url) } catch {
+      throw ModelError(
+        .invalidConfiguration, "\(url.path): cannot read the model configuration (\(error.localizedDescription))")
+    }
+    var payload = data
+    if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+      let className = object["class"] as? String
+    {
+      guard className == "Seldnet_augmented" || className == "Seldnet_vanilla" else {
+        throw ModelError(
+          .unsupportedModel, "\(url.path): \(className) is not a Task 2 model (Seldnet_augmented or Seldnet_vanilla)")
+      }
+      var arguments = object["constructor_args"] as? [String: Any] ?? [:]
+      arguments["variant"] = className == "Seldnet_vanilla" ? "vanilla" : "augmented"
+      arguments["verbose"] = nil
+      payload = try JSONSerialization.data(withJSONObject: arguments)
+    }
+    do {
+      return try JSONDecoder().decode(SELDnetConfiguration.self, from: payload)
+    } catch {
+      throw ModelError(.invalidConfiguration, "\(url.path): not a SELDnet configuration: \(error)")
+    }
+  }
+
+  /// Predicts every scene of `split` with `model` and writes the submission to `output`.
+  ///
+  /// - Parameters:
+  ///   - model: the network, weights loaded; it is switched to eval mode.
+  ///   - split: the split to predict (usually the test or dev split).
+  ///   - splitFolder: the split's folder, for the validator.
+  ///   - output: the submission folder to create.
+  ///   - microphones: 1 (mic A) or 2 (A then B); must give the model's input channels.
+  ///   - classSpelling: class ids (as the official code writes) or names.
+  ///   - replaceExisting: replace `output` if it exists.
+  ///   - progress: told about every scene.
+  /// - Throws: `ModelError` when the model does not fit the features (channels, bins, or an
+  ///   output frame count other than the split's label frames), `PreprocessError`,
+  ///   `SubmissionError`, or the first unreadable scene's `AudioIOError`/`FeatureError`
+  ///   (nothing is left behind: the staging folder is removed).
+  public static func run(
+    model: SELDnet, split: SplitLocation, splitFolder: URL, output: URL, microphones: Int = 1,
+    classSpelling: SubmissionWriter.ClassSpelling = .id, replaceExisting: Bool = false,
+    progress: any ProgressReporter = SilentProgress()
+  ) throws -> Report {
+    guard split.task == .soundEventLocalizationDetection else {
+      throw PreprocessError(
+        .invalidOptions, "\(split.name) is a Task 1 split; Task 2 prediction needs a Task 2 split")
+    }
+    guard microphones == 1 || microphones == 2 else {
+      throw PreprocessError(.invalidOptions, "microphones must be 1 or 2, got \(microphones)")
+    }
+    let started = Date()
+    let preprocessing = PreprocessConfiguration.baseline(
+      task: .soundEventLocalizationDetection, edition: split.edition, microphones: microphones)
+    let transform = try Preprocessing.ItemTransform(configuration: preprocessing, labelled: false)
+    let labels = preprocessing.labelMatrix
+    let frameCount = labels.configuration.frameCount
+    let expectedChannels = 4 * microphones
+    guard model.configuration.inputChannels == expectedChannels else {
+      throw ModelError(
+        .wrongInputShape,
+        "the model takes \(model.configuration.inputChannels) input channels, but --mics \(microphones) gives \(expectedChannels)")
+    }
+    guard model.configuration.classOverlaps == labels.configuration.slotCount,
+      model.configuration.outputClasses == SoundClass.allCases.count
+    else {
+      throw ModelError(
+        .wrongInputShape,
+        "the model predicts \(model.configuration.outputClasses) classes × \(model.configuration.classOverlaps) slots; submissions need \(SoundClass.allCases.count) × \(labels.configuration.slotCount)")
+    }
+    let jobs = try Preprocessing.itemJobs(split: split)
+    guard !jobs.isEmpty else {
+      throw PreprocessError(
+        .empty, "\(split.folders.map(\.path).joined(separator: ", ")): the split holds no items")
+    }
+
+    model.eval()
+    let writer = try SubmissionWriter(
+      destination: output, task: .soundEventLocalizationDetection, classSpelling: classSpelling,
+      frameCount: frameCount, replaceExisting: replaceExisting)
+    var rowCount = 0
+    var emptyItemCount = 0
+    for (index, job) in jobs.enumerated() {
+      let features = try transform.arrays(for: job).predictors[0]
+      let input = Tensor<Float>(shape: [1] + features.shape, scalars: features.values)
+      let (sed, doa) = try withNoGrad { try model.forward(input) }
+      guard sed.shape.count == 3, sed.shape[1] == frameCount else {
+        throw ModelError(
+          .wrongInputShape,
+          "\(job.micA.path): the model gives \(sed.shape.count == 3 ? sed.shape[1] : 0) output frames, the split's labels have \(frameCount) (check the model's time pooling)")
+      }
+      let rows = try labels.detections(sed: sed.scalars, doa: doa.scalars).map {
+        DetectionRow(frame: $0.frame, soundClass: $0.soundClass, position: $0.position)
+      }
+      try writer.addTask2(id: job.id, rows: rows)
+      rowCount += rows.count
+      if rows.isEmpty { emptyItemCount += 1 }
+      progress.report(completed: index + 1, total: jobs.count, label: job.id)
+    }
+    _ = try writer.commit()
+    let validation = try SubmissionValidator.validate(
+      submission: output, test: splitFolder,
+      options: .init(task: .soundEventLocalizationDetection, edition: split.edition))
+    return Report(
+      split: split.name, output: output.path, itemCount: jobs.count, rowCount: rowCount,
+      emptyItemCount: emptyItemCount, parameterCount: model.parameterCount,
+      seconds: Date().timeIntervalSince(started), validation: validation)
+  }
+}
