@@ -102,7 +102,7 @@ let package = Package(
       name: "Pipelines",
       dependencies: [
         "Metrics", "SpeechRecognition", "Submission", "Features", "Datasets", "AudioIO", "NumPyIO",
-        "L3DASCore", "Models", "NN", "SafeTensors",
+        "L3DASCore", "Models", "NN", "SafeTensors", "TensorModule",
       ],
       swiftSettings: swiftSettings),
 

@@ -12,6 +12,6 @@ struct L3DAS: ParsableCommand {
         l3das info l3das-data
       """,
     version: "0.1.0",
-    subcommands: [Synth.self, Info.self, Validate.self, Score.self, Stoi.self, Wer.self, Preprocess.self, Parity.self, Predict.self,
+    subcommands: [Synth.self, Info.self, Validate.self, Score.self, Stoi.self, Wer.self, Preprocess.self, Parity.self, Train.self, Predict.self,
       Download.self, Verify.self])
 }

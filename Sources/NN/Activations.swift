@@ -51,7 +51,7 @@ public final class Sigmoid<Scalar: NNScalar>: Layer {
 /// Elementwise dropout, PyTorch `nn.Dropout(p)`: active only in training, survivors scaled by
 /// 1/(1−p). Masks come from the layer's own `SplitMix64` stream, seeded at construction, so a
 /// run is reproducible.
-public final class Dropout<Scalar: NNScalar>: Layer {
+public final class Dropout<Scalar: NNScalar>: Layer, StochasticModule {
   public var isTraining = true
   public let probability: Double
   private var generator: SplitMix64
@@ -61,6 +61,7 @@ public final class Dropout<Scalar: NNScalar>: Layer {
     self.probability = probability
     generator = SplitMix64(seed: seed)
   }
+  public func reseed(_ seed: UInt64) { generator = SplitMix64(seed: seed) }
   public var ownParameters: [(name: String, tensor: Tensor<Scalar>)] { [] }
   public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
     input.dropout(probability: probability, training: isTraining, generator: &generator)

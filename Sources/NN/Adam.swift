@@ -1,3 +1,6 @@
+public import Foundation
+import SafeTensors
+
 /// The Adam optimiser, equal to PyTorch's `torch.optim.Adam` (no amsgrad, not maximising):
 ///
 ///     g ← ∇ + weightDecay·p                (L2 form)
@@ -103,4 +106,84 @@ public func clipGradientNorm<S: NNScalar>(_ parameters: [Tensor<S>], maxNorm: S)
     }
   }
   return total
+}
+
+extension Adam {
+  /// Atomically writes the optimiser state as safetensors with PyTorch's `state_dict` naming:
+  /// `state.<i>.exp_avg`, `state.<i>.exp_avg_sq` and `state.<i>.step` (I64) per parameter
+  /// index, and the hyperparameters (`lr`, `betas`, `eps`, `weight_decay`) as metadata.
+  public func saveState(to url: URL) throws {
+    var tensors: [String: SafeTensorsWriter.Tensor] = [:]
+    for index in parameters.indices {
+      let shape = parameters[index].shape
+      if Scalar.self == Double.self {
+        tensors["state.\(index).exp_avg"] = .init(firstMoments[index].map { Double($0) }, shape: shape)
+        tensors["state.\(index).exp_avg_sq"] = .init(secondMoments[index].map { Double($0) }, shape: shape)
+      } else {
+        tensors["state.\(index).exp_avg"] = .init(firstMoments[index].map { Float($0) }, shape: shape)
+        tensors["state.\(index).exp_avg_sq"] = .init(secondMoments[index].map { Float($0) }, shape: shape)
+      }
+      tensors["state.\(index).step"] = .init([Int64(steps[index])], shape: [])
+    }
+    let metadata = [
+      "optimizer": "Adam", "lr": "\(learningRate)", "betas": "\(beta1),\(beta2)",
+      "eps": "\(epsilon)", "weight_decay": "\(weightDecay)", "parameters": "\(parameters.count)",
+    ]
+    do {
+      try SafeTensorsWriter.write(tensors, metadata: metadata, to: url)
+    } catch {
+      throw StateDictError(
+        code: .io, missing: [], unexpected: [], mismatchedShapes: [], path: url.path,
+        message: "\(error)")
+    }
+  }
+
+  /// Restores a state written by ``saveState(to:)`` for the same parameter list (the
+  /// learning rate is taken from the file too). Every missing or mis-shaped entry is listed in
+  /// one `StateDictError`; nothing changes unless the whole file fits.
+  public func loadState(contentsOf url: URL) throws {
+    let file: SafeTensorsFile
+    do { file = try SafeTensorsFile.read(url) } catch {
+      throw StateDictError(
+        code: .io, missing: [], unexpected: [], mismatchedShapes: [], path: url.path,
+        message: "\(error)")
+    }
+    var missing: [String] = []
+    var mismatched: [String] = []
+    var first: [[Scalar]] = []
+    var second: [[Scalar]] = []
+    var counts: [Int] = []
+    for (index, parameter) in parameters.enumerated() {
+      for (suffix, shape) in [("exp_avg", parameter.shape), ("exp_avg_sq", parameter.shape), ("step", [])] {
+        let name = "state.\(index).\(suffix)"
+        guard let info = file.info(name) else {
+          missing.append(name)
+          continue
+        }
+        if info.shape != shape { mismatched.append("\(name): file \(info.shape), expected \(shape)") }
+      }
+      guard missing.isEmpty, mismatched.isEmpty else { continue }
+      if Scalar.self == Double.self {
+        first.append(try file.doubles("state.\(index).exp_avg").map { Scalar($0) })
+        second.append(try file.doubles("state.\(index).exp_avg_sq").map { Scalar($0) })
+      } else {
+        first.append(try file.floats("state.\(index).exp_avg").map { Scalar($0) })
+        second.append(try file.floats("state.\(index).exp_avg_sq").map { Scalar($0) })
+      }
+      counts.append(Int(try file.int64s("state.\(index).step").first ?? 0))
+    }
+    let expected = Set(parameters.indices.flatMap { i in
+      ["exp_avg", "exp_avg_sq", "step"].map { "state.\(i).\($0)" }
+    })
+    let unexpected = file.names.filter { !expected.contains($0) }.sorted()
+    guard missing.isEmpty, mismatched.isEmpty, unexpected.isEmpty else {
+      throw StateDictError(
+        code: .mismatch, missing: missing, unexpected: unexpected, mismatchedShapes: mismatched,
+        path: url.path, message: "the optimiser state does not fit these \(parameters.count) parameters")
+    }
+    firstMoments = first
+    secondMoments = second
+    steps = counts
+    if let rate = file.metadata["lr"].flatMap(Double.init) { learningRate = Scalar(rate) }
+  }
 }

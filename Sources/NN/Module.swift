@@ -1,3 +1,5 @@
+internal import TensorModule
+
 /// A network component with named parameters, buffers and child modules, PyTorch's
 /// `nn.Module` contract.
 ///
@@ -15,6 +17,12 @@ public protocol Module<Scalar>: AnyObject {
   /// Direct submodules, named as PyTorch names them (attribute names, or indices in a
   /// `Sequential`).
   var children: [(name: String, module: any Module<Scalar>)] { get }
+}
+
+/// A module that draws random numbers while training (dropout masks), from its own stream.
+public protocol StochasticModule: AnyObject {
+  /// Restarts the module's random stream from `seed`.
+  func reseed(_ seed: UInt64)
 }
 
 /// A module with one input and one output, usable in a ``Sequential``.
@@ -59,6 +67,19 @@ extension Module {
 
   /// Switches to evaluation mode (PyTorch `eval()`).
   public func eval() { train(false) }
+
+  /// Restarts the random stream of every stochastic descendant (dropout) from seeds derived
+  /// from `seed`, in `state_dict` order. Training loops call it at each epoch start, so an
+  /// epoch's masks depend only on the seed and the epoch, and a run resumed at an epoch
+  /// boundary draws the same masks as an uninterrupted one.
+  public func reseedRandomness(_ seed: UInt64) {
+    var streams = SplitMix64(seed: seed)
+    func visit(_ module: any Module<Scalar>) {
+      if let stochastic = module as? any StochasticModule { stochastic.reseed(streams.next()) }
+      for (_, child) in module.children { visit(child) }
+    }
+    visit(self)
+  }
 
   /// Clears every parameter's gradient (PyTorch `zero_grad(set_to_none=True)`).
   public func zeroGrad() {

@@ -12,7 +12,7 @@ public struct RecurrentWeights<Scalar: NNScalar> {
 
 /// The shared machinery of ``LSTM`` and ``GRU``: stacked layers, both directions,
 /// batch-first or time-first layout, inter-layer dropout in training only.
-public class RecurrentNetwork<Scalar: NNScalar>: Module {
+public class RecurrentNetwork<Scalar: NNScalar>: Module, StochasticModule {
   public var isTraining = true
   public let inputSize: Int
   public let hiddenSize: Int
@@ -58,6 +58,9 @@ public class RecurrentNetwork<Scalar: NNScalar>: Module {
     }
     weights = all
   }
+
+  /// Restarts the inter-layer dropout stream.
+  public func reseed(_ seed: UInt64) { generator = SplitMix64(seed: seed) }
 
   public var ownParameters: [(name: String, tensor: Tensor<Scalar>)] {
     var result: [(name: String, tensor: Tensor<Scalar>)] = []

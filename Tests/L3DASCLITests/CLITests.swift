@@ -37,7 +37,7 @@ struct CLITests {
   @Test(
     "the help lists the commands and matches its snapshot",
     arguments: [["--help"], ["synth", "--help"], ["info", "--help"], ["validate", "--help"], ["score", "--help"], ["stoi", "--help"], ["wer", "--help"],
-      ["parity", "--help"], ["predict", "--help"], ["download", "--help"], ["verify", "--help"],
+      ["parity", "--help"], ["train", "--help"], ["predict", "--help"], ["download", "--help"], ["verify", "--help"],
     ])
   func help(arguments: [String]) throws {
     let result = try l3das(arguments)

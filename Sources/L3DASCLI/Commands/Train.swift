@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import Pipelines
+
+/// `l3das train`: train a baseline from a recipe on preprocessed features.
+struct Train: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Train a baseline from a recipe on l3das preprocess output.",
+    discussion: """
+      Task 2: SELDnet with the official loss (BCE(sed) + 5 · MSE(doa)), Adam and early \
+      stopping, on the features and labels of `l3das preprocess --task 2`. Recipes are in \
+      baselines/ (seldnet-l3das22: the official hyperparameters; seldnet-tiny: minutes on the \
+      synthetic dataset). The first train_fraction of the items in id order train, the rest \
+      validate.
+
+      After every epoch the run folder gets a checkpoint (weights, optimiser and loop state, \
+      replaced atomically), metrics.csv, metrics.json and loss.svg; best.safetensors and \
+      best.config.json hold the best validation loss's weights, ready for `l3das predict`. \
+      After a kill, --resume continues from the last checkpoint exactly as if never stopped; \
+      --max-epochs or --patience may be raised on resume to train longer.
+      """)
+
+  @Option(help: "The recipe JSON, e.g. baselines/seldnet-tiny/config.json.")
+  var config: String
+
+  @Option(help: "The l3das preprocess output folder (manifest.json and shards) of a labelled split.")
+  var data: String
+
+  @Option(name: [.short, .long], help: "The run folder (checkpoints, metrics, best weights).")
+  var output: String
+
+  @Flag(help: "Continue the run in the output folder from its last checkpoint.")
+  var resume = false
+
+  @Option(help: "Override the recipe's epoch cap.")
+  var maxEpochs: Int?
+
+  @Option(help: "Override the recipe's patience (epochs without improvement).")
+  var patience: Int?
+
+  @OptionGroup var outputOptions: OutputFormatOptions
+
+  func validate() throws {
+    if let maxEpochs, maxEpochs < 1 { throw ValidationError("--max-epochs must be at least 1") }
+    if let patience, patience < 1 { throw ValidationError("--patience must be at least 1") }
+  }
+
+  func run() throws {
+    let url = URL(fileURLWithPath: config)
+    var recipe: TrainingRecipe
+    do {
+      recipe = try JSONDecoder().decode(TrainingRecipe.self, from: Data(contentsOf: url))
+    } catch {
+      throw TrainingError(.invalidRecipe, "\(url.path): not a readable training recipe: \(error)")
+    }
+    if let maxEpochs { recipe.maxEpochs = maxEpochs }
+    if let patience { recipe.patience = patience }
+    let bar = ProgressBar(
+      title: "train", enabled: !outputOptions.quiet && !outputOptions.json,
+      everyItem: outputOptions.verbose)
+    let report = try Task2Training.run(
+      recipe: recipe, data: URL(fileURLWithPath: data, isDirectory: true),
+      output: URL(fileURLWithPath: output, isDirectory: true), resume: resume, progress: bar)
+    if outputOptions.json {
+      try Output.printJSON(report)
+      return
+    }
+    print(
+      "Trained a \(report.parameterCount)-parameter SELDnet on \(report.trainItems) items (\(report.validationItems) validate): \(report.epochsRun) epoch\(report.epochsRun == 1 ? "" : "s") this run, stopped by \(report.stopReason)"
+    )
+    for epoch in report.history.suffix(5) {
+      print(
+        String(
+          format: "  epoch %d: train %.5f, validation %.5f (%.1f s)", epoch.epoch, epoch.trainLoss,
+          epoch.validationLoss, epoch.seconds))
+    }
+    if let best = report.bestEpoch, let loss = report.bestValidationLoss {
+      print(String(format: "Best: epoch %d, validation loss %.5f → %@", best, loss, report.bestWeights))
+    }
+    print("Metrics: \(report.output)/metrics.csv, loss curve: \(report.output)/loss.svg")
+  }
+}
