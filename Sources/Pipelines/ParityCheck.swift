@@ -8,7 +8,8 @@ import SafeTensors
 ///
 /// A fixture set is `PREFIX.config.json` (the PyTorch class name and constructor arguments, the
 /// output names), `PREFIX.weights.safetensors` (the `state_dict`), `PREFIX.io.safetensors`
-/// (`input`, each output and its loss weight `R.<output>`) and optionally
+/// (`input`, further model inputs such as FaSNet's `num_mic`, each output and its loss weight
+/// `R.<output>`) and optionally
 /// `PREFIX.grads.safetensors` (`grad.<parameter>`, `grad.input`). The model runs in eval mode;
 /// the scalar loss is Σ over outputs of sum(output ⊙ R.output), and its gradients are compared.
 /// Errors are max |ours − PyTorch| / max |PyTorch| per tensor.
@@ -144,7 +145,11 @@ public enum ParityCheck {
       outputTolerance: outputTolerance, gradientTolerance: gradientTolerance)
 
     let input = try tensor(io, "input", file: prefix + ".io.safetensors", requiresGrad: grads != nil)
-    let produced = try model.forward(input)
+    var extras: [String: Tensor<Float>] = [:]
+    for name in model.extraInputs where io.contains(name) {
+      extras[name] = try tensor(io, name, file: prefix + ".io.safetensors")
+    }
+    let produced = try model.forward(input, extras)
     var loss: Tensor<Float>?
     for name in outputNames.isEmpty ? produced.keys.sorted() : outputNames {
       guard let output = produced[name] else {
@@ -186,9 +191,12 @@ public enum ParityCheck {
   }
 
   /// A model behind a uniform interface: its module and a forward pass naming its outputs.
+  /// `extraInputs` names further model inputs read from the io file when it holds them (e.g.
+  /// FaSNet's `num_mic`; absent means the model's default), passed to `forward` by name.
   struct Runnable {
     var module: any Module<Float>
-    var forward: (Tensor<Float>) throws -> [String: Tensor<Float>]
+    var extraInputs: [String] = []
+    var forward: (Tensor<Float>, [String: Tensor<Float>]) throws -> [String: Tensor<Float>]
   }
 
   static func buildModel(className: String, arguments: [String: Any], config: String) throws -> Runnable {
@@ -205,14 +213,42 @@ public enum ParityCheck {
         throw ParityError("\(config): constructor_args do not describe a \(className): \(error)")
       }
       let model = try SELDnet(configuration)
-      return Runnable(module: model) { input in
+      return Runnable(module: model) { input, _ in
         let (sed, doa) = try model.forward(input)
         return ["sed": sed, "doa": doa]
+      }
+    case "FaSNet_origin", "FaSNet_TAC":
+      let configuration: FaSNetConfiguration
+      do {
+        configuration = try JSONDecoder().decode(
+          FaSNetConfiguration.self, from: try JSONSerialization.data(withJSONObject: arguments))
+      } catch {
+        throw ParityError("\(config): constructor_args do not describe a \(className): \(error)")
+      }
+      // `num_mic` = [0.] selects the fixed-geometry path, the only one ported.
+      func checkFixedGeometry(_ extras: [String: Tensor<Float>]) throws {
+        if let numMic = extras["num_mic"], numMic.scalars.contains(where: { $0 != 0 }) {
+          throw ModelError(
+            .unsupportedModel,
+            "\(config): num_mic \(numMic.scalars) selects the ad-hoc array path; only num_mic = [0] is ported")
+        }
+      }
+      if className == "FaSNet_TAC" {
+        let model = try FaSNetTAC(configuration)
+        return Runnable(module: model, extraInputs: ["num_mic"]) { input, extras in
+          try checkFixedGeometry(extras)
+          return ["output": try model.forward(input)]
+        }
+      }
+      let model = try FaSNet(configuration)
+      return Runnable(module: model, extraInputs: ["num_mic"]) { input, extras in
+        try checkFixedGeometry(extras)
+        return ["output": try model.forward(input)]
       }
     default:
       throw ModelError(
         .unsupportedModel,
-        "\(config): \(className) is not ported yet; `l3das parity` supports Seldnet_augmented and Seldnet_vanilla")
+        "\(config): \(className) is not ported yet; `l3das parity` supports Seldnet_augmented, Seldnet_vanilla, FaSNet_origin and FaSNet_TAC")
     }
   }
 
@@ -230,11 +266,13 @@ public enum ParityCheck {
     return Tensor(shape: info.shape, scalars: try file.floats(name), requiresGrad: requiresGrad)
   }
 
-  /// max |a − b| / max |b| (0 when both are zero).
+  /// max |a − b| / max |b| (0 when both are zero; infinite when ours has a NaN or an infinity
+  /// where PyTorch's value is finite, which `max` would otherwise skip).
   static func maxRelativeError(_ actual: [Float], _ expected: [Float]) -> Double {
     var scale = 0.0
     var worst = 0.0
     for (a, e) in zip(actual, expected) {
+      if !a.isFinite && e.isFinite { return .infinity }
       scale = max(scale, abs(Double(e)))
       worst = max(worst, abs(Double(a) - Double(e)))
     }

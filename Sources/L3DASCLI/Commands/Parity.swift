@@ -9,13 +9,15 @@ struct Parity: ParsableCommand {
     discussion: """
       PREFIX names a fixture set in the shared format: PREFIX.config.json (the PyTorch class \
       and its constructor arguments), PREFIX.weights.safetensors (the state_dict), \
-      PREFIX.io.safetensors (input, outputs, loss weights R.<output>) and, optionally, \
+      PREFIX.io.safetensors (input, further model inputs such as FaSNet's num_mic, outputs, \
+      loss weights R.<output>) and, optionally, \
       PREFIX.grads.safetensors (grad.<parameter>, grad.input). The model is built from the \
       configuration, loads the weights, runs forward in eval mode and backward of \
       L = sum over outputs of sum(output * R.output), and every output and gradient is \
       compared: error = max|ours - PyTorch| / max|PyTorch|.
 
-      Supported classes: Seldnet_augmented, Seldnet_vanilla. The exit status is 0 when every \
+      Supported classes: Seldnet_augmented, Seldnet_vanilla, FaSNet_origin, FaSNet_TAC \
+      (fixed geometry, num_mic = [0]). The exit status is 0 when every \
       error is within its tolerance, 1 otherwise.
       """)
 
