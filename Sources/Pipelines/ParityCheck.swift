@@ -245,10 +245,20 @@ public enum ParityCheck {
         try checkFixedGeometry(extras)
         return ["output": try model.forward(input)]
       }
+    case "MMUB", "MIMO_UNet_Beamforming":
+      let configuration: MIMOUNetConfiguration
+      do {
+        configuration = try JSONDecoder().decode(
+          MIMOUNetConfiguration.self, from: try JSONSerialization.data(withJSONObject: arguments))
+      } catch {
+        throw ParityError("\(config): constructor_args do not describe a \(className): \(error)")
+      }
+      let model = try MIMOUNet(configuration)
+      return Runnable(module: model) { input, _ in ["output": try model.forward(input)] }
     default:
       throw ModelError(
         .unsupportedModel,
-        "\(config): \(className) is not ported yet; `l3das parity` supports Seldnet_augmented, Seldnet_vanilla, FaSNet_origin and FaSNet_TAC")
+        "\(config): \(className) is not ported yet; `l3das parity` supports Seldnet_augmented, Seldnet_vanilla, FaSNet_origin, FaSNet_TAC and MIMO_UNet_Beamforming (MMUB)")
     }
   }
 

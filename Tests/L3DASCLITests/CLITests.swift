@@ -225,7 +225,7 @@ struct CLITests {
 
 @Suite("l3das parity")
 struct ParityCommandTests {
-  /// The SELDnet fixture sets copied into the Models tests (shared parity fixtures, set 1).
+  /// The SELDnet and MMUB fixture sets copied into the Models tests (shared parity fixtures, set 1).
   static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("ModelsTests/Fixtures")
 
@@ -244,6 +244,9 @@ struct ParityCommandTests {
     let text = try l3das(["parity", Self.fixtures.appendingPathComponent("seldnet_vanilla_small").path])
     #expect(text.status == 0)
     #expect(text.stdout.contains("Seldnet_vanilla") && text.stdout.hasSuffix("PASS\n"))
+    let mmub = try l3das(["parity", Self.fixtures.appendingPathComponent("mmub_small").path])
+    #expect(mmub.status == 0, "\(mmub.stdout)\(mmub.stderr)")
+    #expect(mmub.stdout.contains("MIMO_UNet_Beamforming (35928 parameters)") && mmub.stdout.hasSuffix("PASS\n"))
   }
 
   @Test("an impossible tolerance, an unported class and a missing set exit 1 with a clear message")
@@ -254,11 +257,11 @@ struct ParityCommandTests {
     #expect(strict.stdout.contains("FAIL"))
 
     let dir = try TemporaryDirectory()
-    let config = #"{"class": "MMUB", "constructor_args": {}, "outputs": ["output"]}"#
-    try Data(config.utf8).write(to: dir.path("mmub.config.json"))
-    let unported = try l3das(["parity", dir.path("mmub").path])
+    let config = #"{"class": "NoSuchNet", "constructor_args": {}, "outputs": ["output"]}"#
+    try Data(config.utf8).write(to: dir.path("nosuch.config.json"))
+    let unported = try l3das(["parity", dir.path("nosuch").path])
     #expect(unported.status == 1)
-    #expect(unported.stderr.contains("MMUB is not ported yet"))
+    #expect(unported.stderr.contains("NoSuchNet is not ported yet"))
 
     let missing = try l3das(["parity", dir.path("nothing").path])
     #expect(missing.status == 1)

@@ -17,8 +17,8 @@ struct Parity: ParsableCommand {
       compared: error = max|ours - PyTorch| / max|PyTorch|.
 
       Supported classes: Seldnet_augmented, Seldnet_vanilla, FaSNet_origin, FaSNet_TAC \
-      (fixed geometry, num_mic = [0]). The exit status is 0 when every \
-      error is within its tolerance, 1 otherwise.
+      (fixed geometry, num_mic = [0]), MIMO_UNet_Beamforming (MMUB). The exit status is 0 \
+      when every error is within its tolerance, 1 otherwise.
       """)
 
   @Argument(help: "The fixture set's path without the .config.json suffix.")
