@@ -126,7 +126,7 @@ let package = Package(
       name: "Benchmarks",
       dependencies: [
         "AudioIO", "DSP", "Synthesis", "Metrics", "Pipelines", "Submission", "Features", "NN", "NumPyIO",
-        "TensorModule",
+        "TensorModule", "Models",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings),

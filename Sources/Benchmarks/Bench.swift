@@ -42,6 +42,9 @@ struct Bench: ParsableCommand {
   @Flag(help: "Time the NN layers (forward and forward+backward) instead (NNBench.swift).")
   var nn = false
 
+  @Flag(help: "Time one training step of each baseline model at its official size instead (ModelStepBench.swift; minutes).")
+  var models = false
+
   @Flag(help: "Time the SELDnet STFT alone instead (STFTBench.swift; Tools/bench/preprocess_compare.sh).")
   var stft = false
 
@@ -72,6 +75,12 @@ struct Bench: ParsableCommand {
     }
     if nn {
       try report(NNBench.run(repetitions: min(repetitions, 5)).map {
+        Result(name: $0.name, medianSeconds: $0.seconds, bytesPerSecond: nil, detail: $0.detail)
+      })
+      return
+    }
+    if models {
+      try report(ModelStepBench.run(repetitions: max(1, min(repetitions, 3))).map {
         Result(name: $0.name, medianSeconds: $0.seconds, bytesPerSecond: nil, detail: $0.detail)
       })
       return
