@@ -118,7 +118,7 @@ let package = Package(
       name: "L3DASCLI",
       dependencies: [
         "Synthesis", "Datasets", "AudioIO", "Pipelines", "Metrics", "SpeechRecognition", "Submission",
-        "NumPyIO", "Features", "DatasetDownload", "Models",
+        "NumPyIO", "Features", "DatasetDownload", "Models", "L3DASCore",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings),
@@ -126,7 +126,7 @@ let package = Package(
       name: "Benchmarks",
       dependencies: [
         "AudioIO", "DSP", "Synthesis", "Metrics", "Pipelines", "Submission", "Features", "NN", "NumPyIO",
-        "TensorModule", "Models",
+        "TensorModule", "Models", "L3DASCore",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings),

@@ -45,6 +45,9 @@ struct Bench: ParsableCommand {
   @Flag(help: "Time one training step of each baseline model at its official size instead (ModelStepBench.swift; minutes).")
   var models = false
 
+  @Option(help: "With --models: only the models whose name contains this (seldnet, fasnet, mmub); repeatable.")
+  var model: [String] = []
+
   @Flag(help: "Time the SELDnet STFT alone instead (STFTBench.swift; Tools/bench/preprocess_compare.sh).")
   var stft = false
 
@@ -80,7 +83,7 @@ struct Bench: ParsableCommand {
       return
     }
     if models {
-      try report(ModelStepBench.run(repetitions: max(1, min(repetitions, 3))).map {
+      try report(ModelStepBench.run(repetitions: max(1, min(repetitions, 3)), only: model).map {
         Result(name: $0.name, medianSeconds: $0.seconds, bytesPerSecond: nil, detail: $0.detail)
       })
       return

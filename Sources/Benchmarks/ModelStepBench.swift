@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import L3DASCore
 import Models
 import NN
 import TensorModule
@@ -20,10 +21,16 @@ enum ModelStepBench {
     var detail: String
   }
 
-  static func run(repetitions: Int) throws -> [Case] {
+  /// - Parameter only: run just the models whose name contains one of these (case-insensitive).
+  static func run(repetitions: Int, only: [String] = []) throws -> [Case] {
+    HeapTuning.retainLargeAllocations()
     var cases: [Case] = []
     var rng = SplitMix64(seed: 5)
+    func wanted(_ name: String) -> Bool {
+      only.isEmpty || only.contains { name.lowercased().contains($0.lowercased()) }
+    }
 
+    if wanted("seldnet") {
     let seldnet = try SELDnet(.augmentedL3DAS22, seed: 1)
     let spectrum = Tensor<Float>(uniformBound: 1, shape: [3, 4, 256, 2400], using: &rng)
     let sedTarget = Tensor<Float>(
@@ -37,7 +44,9 @@ enum ModelStepBench {
         let (sed, doa) = try seldnet.forward(spectrum)
         return bceLoss(sed, sedTarget) + 5 * mseLoss(doa, doaTarget)
       })
+    }
 
+    if wanted("fasnet") {
     let fasnet = try FaSNet(.l3das21, seed: 1)
     let waves = Tensor<Float>(uniformBound: 0.5, shape: [20, 4, 32_000], using: &rng)
     let clean = Tensor<Float>(uniformBound: 0.5, shape: [20, 1, 32_000], using: &rng)
@@ -46,7 +55,9 @@ enum ModelStepBench {
         "FaSNet_origin (L3DAS21), batch 20 × [4, 32000]", module: fasnet, anchor: 21.9,
         repetitions: repetitions
       ) { mseLoss(try fasnet.forward(waves), clean) })
+    }
 
+    if wanted("mimo") || wanted("mmub") {
     let mmub = try MIMOUNet(.l3das22, seed: 1)
     let mixture = Tensor<Float>(uniformBound: 0.5, shape: [6, 4, 76_672], using: &rng)
     var target: Tensor<Float>?
@@ -59,6 +70,7 @@ enum ModelStepBench {
         if target == nil { target = Tensor(uniformBound: 0.5, shape: output.shape, using: &rng) }
         return l1Loss(output, target!)
       })
+    }
     return cases
   }
 

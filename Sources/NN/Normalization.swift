@@ -19,6 +19,28 @@ func forEachChannel(_ channels: Int, work: Int, _ body: @Sendable (Int) -> Void)
   }
 }
 
+/// A value shared with parallel workers whose accesses the caller keeps disjoint.
+struct UncheckedSendable<T>: @unchecked Sendable {
+  let value: T
+}
+
+/// Runs `body` on contiguous blocks of `0..<rows`, one block per core when `work` (elements
+/// touched per call) is large enough to pay for the threads; otherwise once, on all rows.
+/// `body` must only write state that belongs to its rows.
+func forEachRowBlock(_ rows: Int, work: Int, _ body: (Range<Int>) -> Void) {
+  let workers = min(rows, ProcessInfo.processInfo.activeProcessorCount)
+  guard work >= 1 << 15, workers > 1 else {
+    body(0..<rows)
+    return
+  }
+  withoutActuallyEscaping(body) { escapable in
+    let shared = UncheckedSendable(value: escapable)
+    DispatchQueue.concurrentPerform(iterations: workers) { w in
+      shared.value((rows * w / workers)..<(rows * (w + 1) / workers))
+    }
+  }
+}
+
 extension Tensor {
   /// Batch normalisation over `[N, C, *]` per channel, PyTorch `F.batch_norm`.
   ///

@@ -50,7 +50,8 @@ extension Tensor {
                     a: po.baseAddress! + prev * h, lda: t * h, b: pw.baseAddress!, ldb: h,
                     beta: 1, c: phh.baseAddress!, ldc: gh)
                 }
-                for r in 0..<b {
+                forEachRowBlock(b, work: b * h) { rows in
+                for r in rows {
                   let xi = (r * t + step) * gh
                   let hi = r * gh
                   let si = (r * t + step) * savedWidth
@@ -86,6 +87,7 @@ extension Tensor {
                     }
                   }
                 }
+                }
               }
             }
           }
@@ -105,12 +107,14 @@ extension Tensor {
         gw.withUnsafeMutableBufferPointer { pgw in
           dgates.withUnsafeMutableBufferPointer { pdg in
             dh.withUnsafeMutableBufferPointer { pdh in
+             dc.withUnsafeMutableBufferPointer { pdc in
               saved.withUnsafeBufferPointer { ps in
                 hOut.withUnsafeBufferPointer { po in
                   w.withUnsafeBufferPointer { pw in
                     for i in stride(from: steps.count - 1, through: 0, by: -1) {
                       let step = steps[i]
-                      for r in 0..<b {
+                      forEachRowBlock(b, work: b * h) { rows in
+                      for r in rows {
                         let si = (r * t + step) * savedWidth
                         let xi = (r * t + step) * gh
                         let gi = r * gh
@@ -127,12 +131,12 @@ extension Tensor {
                             let cPrev: Scalar =
                               i > 0 ? ps[(r * t + steps[i - 1]) * savedWidth + 4 * h + j] : 0
                             let tc = Scalar.tanh(c)
-                            let dcj = dc[r * h + j] + dhj * og * (1 - tc * tc)
+                            let dcj = pdc[r * h + j] + dhj * og * (1 - tc * tc)
                             let di = dcj * gg * ig * (1 - ig)
                             let df = dcj * cPrev * fg * (1 - fg)
                             let dg = dcj * ig * (1 - gg * gg)
                             let dO = dhj * tc * og * (1 - og)
-                            dc[r * h + j] = dcj * fg
+                            pdc[r * h + j] = dcj * fg
                             pgx[xi + j] = di
                             pgx[xi + h + j] = df
                             pgx[xi + 2 * h + j] = dg
@@ -159,6 +163,7 @@ extension Tensor {
                           }
                         }
                       }
+                      }
                       for r in 0..<b { for j in 0..<gh { gb[j] += pdg[r * gh + j] } }
                       if i > 0 {
                         let prev = steps[i - 1]
@@ -177,6 +182,7 @@ extension Tensor {
                   }
                 }
               }
+             }
             }
           }
         }

@@ -109,13 +109,18 @@ extension Tensor {
     x.withUnsafeBufferPointer { px in
       w.withUnsafeBufferPointer { pw in
         out.withUnsafeMutableBufferPointer { po in
-          for r in 0..<rows {
-            let xr = px.baseAddress! + r * lr
-            let wr = pw.baseAddress! + r * lk
-            for k in 0..<lags {
-              var acc: Scalar = 0
-              for j in 0..<lk { acc += xr[k + j] * wr[j] }
-              po[r * lags + k] = acc
+          forEachRowBlock(rows, work: rows * lags * lk) { block in
+            for r in block {
+              let xr = px.baseAddress! + r * lr
+              let wr = pw.baseAddress! + r * lk
+              // out[k] = Σ_j x[k+j]·w[j], accumulated j by j over all lags at once (the same
+              // order of additions per output as a dot product, but a vectorisable inner loop).
+              let orow = po.baseAddress! + r * lags
+              for j in 0..<lk {
+                let wj = wr[j]
+                let xj = xr + j
+                for k in 0..<lags { orow[k] += xj[k] * wj }
+              }
             }
           }
         }
@@ -132,12 +137,14 @@ extension Tensor {
           var d = [Scalar](repeating: 0, count: rows * lr)
           w.withUnsafeBufferPointer { pw in
             d.withUnsafeMutableBufferPointer { pd in
-              for r in 0..<rows {
-                let wr = pw.baseAddress! + r * lk
-                let dr = pd.baseAddress! + r * lr
-                for k in 0..<lags {
-                  let gk = pg[r * lags + k]
-                  for j in 0..<lk { dr[k + j] += gk * wr[j] }
+              forEachRowBlock(rows, work: rows * lags * lk) { block in
+                for r in block {
+                  let wr = pw.baseAddress! + r * lk
+                  let dr = pd.baseAddress! + r * lr
+                  for k in 0..<lags {
+                    let gk = pg[r * lags + k]
+                    for j in 0..<lk { dr[k + j] += gk * wr[j] }
+                  }
                 }
               }
             }
@@ -148,12 +155,14 @@ extension Tensor {
           var d = [Scalar](repeating: 0, count: rows * lk)
           x.withUnsafeBufferPointer { px in
             d.withUnsafeMutableBufferPointer { pd in
-              for r in 0..<rows {
-                let xr = px.baseAddress! + r * lr
-                let dr = pd.baseAddress! + r * lk
-                for k in 0..<lags {
-                  let gk = pg[r * lags + k]
-                  for j in 0..<lk { dr[j] += gk * xr[k + j] }
+              forEachRowBlock(rows, work: rows * lags * lk) { block in
+                for r in block {
+                  let xr = px.baseAddress! + r * lr
+                  let dr = pd.baseAddress! + r * lk
+                  for k in 0..<lags {
+                    let gk = pg[r * lags + k]
+                    for j in 0..<lk { dr[j] += gk * xr[k + j] }
+                  }
                 }
               }
             }

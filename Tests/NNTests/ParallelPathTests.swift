@@ -182,4 +182,66 @@ struct ParallelPathTests {
     #expect(x.grad!.reduce(0, +) == Double(y.count))
     #expect(x.grad!.filter { $0 != 0 }.count == y.count)
   }
+
+  /// Batches of ≥ 2¹⁵ hidden values per step run the recurrence's elementwise work on several
+  /// threads; every row must still equal the same sequence run alone (Float64, so only the
+  /// summation order of the GEMMs can differ).
+  @Test(arguments: [false, true])
+  func recurrentRowsInParallelMatchRowsAlone(gru: Bool) {
+    var rng = SplitMix64(seed: 21)
+    let (batch, steps, features, hidden) = (300, 4, 6, 128)
+    let network: RecurrentNetwork<Double> =
+      gru
+      ? GRU(inputSize: features, hiddenSize: hidden, batchFirst: true, bidirectional: true, using: &rng)
+      : LSTM(inputSize: features, hiddenSize: hidden, batchFirst: true, bidirectional: true, using: &rng)
+    let x = Tensor<Double>(
+      shape: [batch, steps, features],
+      scalars: (0..<(batch * steps * features)).map { _ in Double.random(in: -1...1, using: &rng) },
+      requiresGrad: true)
+    let output = network.run(x).output
+    (output * output).sum().backward()
+    let batchedGradient = x.grad!
+    for row in [0, 149, 150, 299] {
+      let single = Tensor<Double>(
+        shape: [1, steps, features],
+        scalars: Array(x.scalars[(row * steps * features)..<((row + 1) * steps * features)]),
+        requiresGrad: true)
+      let out = network.run(single).output
+      (out * out).sum().backward()
+      let width = steps * 2 * hidden
+      for (a, b) in zip(out.scalars, output.scalars[(row * width)..<((row + 1) * width)]) {
+        #expect(abs(a - b) <= 1e-12, "row \(row) output")
+      }
+      for (a, b) in zip(single.grad!, batchedGradient[(row * steps * features)..<((row + 1) * steps * features)]) {
+        #expect(abs(a - b) <= 1e-11, "row \(row) input gradient")
+      }
+    }
+  }
+
+  @Test func rowCorrelationOnManyRowsMatchesPlainSums() {
+    var rng = SplitMix64(seed: 22)
+    let (rows, lr, lk) = (2000, 40, 17)
+    let lags = lr - lk + 1
+    func values(_ n: Int) -> [Double] { (0..<n).map { _ in Double.random(in: -1...1, using: &rng) } }
+    let x = Tensor<Double>(shape: [rows, lr], scalars: values(rows * lr), requiresGrad: true)
+    let w = Tensor<Double>(shape: [rows, lk], scalars: values(rows * lk), requiresGrad: true)
+    let g = values(rows * lags)
+    let y = x.rowCorrelation(w)
+    (y * Tensor(shape: [rows, lags], scalars: g)).sum().backward()
+    var gx = [Double](repeating: 0, count: rows * lr)
+    var gw = [Double](repeating: 0, count: rows * lk)
+    for r in stride(from: 0, to: rows, by: 97) {
+      for k in 0..<lags {
+        var acc = 0.0
+        for j in 0..<lk {
+          acc += x.scalars[r * lr + k + j] * w.scalars[r * lk + j]
+          gx[r * lr + k + j] += g[r * lags + k] * w.scalars[r * lk + j]
+          gw[r * lk + j] += g[r * lags + k] * x.scalars[r * lr + k + j]
+        }
+        #expect(abs(acc - y.scalars[r * lags + k]) <= 1e-12)
+      }
+      for j in 0..<lr { #expect(abs(gx[r * lr + j] - x.grad![r * lr + j]) <= 1e-12) }
+      for j in 0..<lk { #expect(abs(gw[r * lk + j] - w.grad![r * lk + j]) <= 1e-12) }
+    }
+  }
 }

@@ -1,6 +1,7 @@
 public import ArgumentParser
 import Datasets
 import Foundation
+import L3DASCore
 import Models
 import Pipelines
 import Submission
@@ -55,6 +56,7 @@ struct Predict: ParsableCommand {
   }
 
   func run() throws {
+    HeapTuning.retainLargeAllocations()
     guard task == 2 else {
       throw ModelError(
         .unsupportedModel, "Task 1 prediction needs the FaSNet or MIMO-UNet port, which is not available yet; only --task 2 works")

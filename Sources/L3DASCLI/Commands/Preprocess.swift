@@ -1,6 +1,7 @@
 public import ArgumentParser
 import Datasets
 import Foundation
+import L3DASCore
 import Pipelines
 
 /// `l3das preprocess`: turn a split into model-ready NumPy arrays.
@@ -68,7 +69,7 @@ struct Preprocess: ParsableCommand {
   }
 
   func run() throws {
-    retainLargeAllocations()
+    HeapTuning.retainLargeAllocations()
     let split = try SplitLocation(folder: URL(fileURLWithPath: input, isDirectory: true))
     var configuration = PreprocessConfiguration.baseline(
       task: task == 1 ? .speechEnhancement : .soundEventLocalizationDetection,
@@ -97,26 +98,5 @@ struct Preprocess: ParsableCommand {
   }
 }
 
-#if canImport(Glibc)
-  import Glibc
-
-  /// Keeps freed large buffers in the heap for reuse.
-  ///
-  /// Every item allocates buffers of 10–31 MB (audio, features) that die a moment later. By
-  /// default glibc maps each from the kernel and unmaps it on free, so every item pays the page
-  /// faults and zeroing of fresh pages again (half the system time of a Task 2 run).
-  /// Serving them from the heap and keeping freed memory lets later items reuse warm pages;
-  /// the peak stays that of the two shards in flight.
-  private func retainLargeAllocations() {
-    // <malloc.h> is not in the Glibc module: look `mallopt` up (RTLD_DEFAULT is a null handle).
-    typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
-    guard let symbol = dlsym(nil, "mallopt") else { return }
-    let mallopt = unsafeBitCast(symbol, to: Mallopt.self)
-    _ = mallopt(-3, 32 << 20)  // M_MMAP_THRESHOLD: glibc's largest accepted value
-    _ = mallopt(-1, 1 << 30)  // M_TRIM_THRESHOLD
-  }
-#else
-  private func retainLargeAllocations() {}
-#endif
 
 extension PreprocessConfiguration.Task2Features: ExpressibleByArgument {}

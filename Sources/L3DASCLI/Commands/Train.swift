@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import L3DASCore
 import Pipelines
 
 /// `l3das train`: train a baseline from a recipe on preprocessed features.
@@ -46,6 +47,7 @@ struct Train: ParsableCommand {
   }
 
   func run() throws {
+    HeapTuning.retainLargeAllocations()
     let url = URL(fileURLWithPath: config)
     var recipe: TrainingRecipe
     do {
