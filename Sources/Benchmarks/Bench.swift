@@ -77,7 +77,7 @@ struct Bench: ParsableCommand {
       return
     }
     if nn {
-      try report(NNBench.run(repetitions: min(repetitions, 5)).map {
+      try report(try NNBench.run(repetitions: min(repetitions, 5)).map {
         Result(name: $0.name, medianSeconds: $0.seconds, bytesPerSecond: nil, detail: $0.detail)
       })
       return

@@ -13,7 +13,7 @@ enum NNBench {
     var detail: String
   }
 
-  static func run(repetitions: Int) -> [Case] {
+  static func run(repetitions: Int) throws -> [Case] {
     var rng = SplitMix64(seed: 1)
     var cases: [Case] = []
     let reps = max(1, repetitions)
@@ -95,82 +95,10 @@ enum NNBench {
     layerCase("MMUB d1 convT 384→128 6×3 s(2,1)", d1, input([1, 384, 32, 75]))
     let lstm = LSTM<Float>(inputSize: 64, hiddenSize: 128, batchFirst: true, bidirectional: true, using: &rng)
     layerCase("FaSNet-size LSTM bi 64→128, 100×50", lstm, input([100, 50, 64]))
-    cases += seldnetStep(repetitions: min(reps, 3))
+    // The whole SELDnet training step, timed by the model bench on the `Models` type.
+    cases += try ModelStepBench.run(repetitions: min(reps, 3), only: ["seldnet"]).map {
+      Case(name: $0.name, seconds: $0.seconds, detail: $0.detail)
+    }
     return cases
-  }
-
-  /// One Seldnet_augmented training step at the L3DAS22 default (batch 3, [4, 256, 2400]):
-  /// train-mode forward, BCE(sed) + 5·MSE(doa), backward, Adam; BASELINES.md §6's PyTorch
-  /// anchor for the same step is 7.0 s (forward 2.8, backward 4.2, Adam 0.05).
-  static func seldnetStep(repetitions: Int) -> [Case] {
-    var rng = SplitMix64(seed: 2)
-    let filters = [4, 64, 128, 256, 512]
-    let pools = [(8, 2), (8, 2), (2, 2), (1, 1)]
-    let cnn = Sequential<Float>(
-      (0..<4).map { i in
-        Sequential<Float>([
-          Conv2d(
-            inChannels: filters[i], outChannels: filters[i + 1], kernelSize: (3, 3),
-            padding: Padding2D(1, 1), using: &rng),
-          BatchNorm2d(features: filters[i + 1]), ReLU(), MaxPool2d(kernel: pools[i]),
-          Dropout(probability: 0.3, seed: UInt64(i)),
-        ])
-      })
-    let rnn = GRU<Float>(
-      inputSize: 1024, hiddenSize: 256, layers: 3, batchFirst: true, dropout: 0.3,
-      bidirectional: true, dropoutSeed: 9, using: &rng)
-    func head(_ out: Int, _ last: any Layer<Float>) -> Sequential<Float> {
-      Sequential([
-        Linear(inFeatures: 512, outFeatures: 1024, using: &rng), ReLU(),
-        Linear(inFeatures: 1024, outFeatures: 1024, using: &rng), ReLU(),
-        Linear(inFeatures: 1024, outFeatures: 1024, using: &rng), ReLU(),
-        Dropout(probability: 0.3, seed: 11), Linear(inFeatures: 1024, outFeatures: out, using: &rng),
-        last,
-      ])
-    }
-    let sed = head(42, Sigmoid())
-    let doa = head(126, Tanh())
-    let parameters = cnn.parameters() + rnn.parameters() + sed.parameters() + doa.parameters()
-    let adam = Adam(parameters: parameters, learningRate: 1e-4)
-    let (batch, frames) = (3, 2400)
-    let x = Tensor<Float>(uniformBound: 1, shape: [batch, 4, 256, frames], using: &rng)
-    var targetRNG = SplitMix64(seed: 3)
-    let sedTarget = Tensor<Float>(
-      shape: [batch, frames / 8, 42],
-      scalars: (0..<(batch * frames / 8 * 42)).map { _ in Float(Int.random(in: 0...1, using: &targetRNG)) })
-    let doaTarget = Tensor<Float>(uniformBound: 1, shape: [batch, frames / 8, 126], using: &targetRNG)
-    var forward: [Double] = []
-    var backward: [Double] = []
-    var update: [Double] = []
-    func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
-    for _ in 0..<(repetitions + 1) {
-      adam.zeroGrad()
-      let t0 = now()
-      let features = cnn(x)  // [B, 512, 2, T/8]
-      let s = features.shape
-      let sequence = rnn(features.permuted([0, 3, 1, 2]).reshaped([s[0], s[3], s[1] * s[2]]))
-      let loss = bceLoss(sed(sequence), sedTarget) + 5 * mseLoss(doa(sequence), doaTarget)
-      let t1 = now()
-      loss.backward()
-      let t2 = now()
-      adam.step()
-      let t3 = now()
-      forward.append(t1 - t0)
-      backward.append(t2 - t1)
-      update.append(t3 - t2)
-    }
-    func median(_ v: [Double]) -> Double {
-      let kept = Array(v.dropFirst()).sorted()  // the first step is a warm-up
-      return kept[kept.count / 2]
-    }
-    let step = median(zip(zip(forward, backward), update).map { $0.0 + $0.1 + $1 })
-    let count = parameters.reduce(0) { $0 + $1.count }
-    return [
-      Case(
-        name: "Seldnet_augmented train step, batch 3 × [4, 256, 2400]", seconds: step,
-        detail: String(
-          format: "forward %.2f s, backward %.2f s, Adam %.3f s; %d parameters (PyTorch 2 threads: 7.0 s)",
-          median(forward), median(backward), median(update), count))
-    ]
   }
 }
