@@ -186,7 +186,7 @@ let package = Package(
       name: "PipelinesTests",
       dependencies: [
         "Pipelines", "Metrics", "Submission", "Synthesis", "AudioIO", "Models", "NN", "Features",
-        "NumPyIO", "Datasets", "_TestSupport",
+        "NumPyIO", "Datasets", "TensorModule", "_TestSupport",
       ],
       swiftSettings: swiftSettings),
     .testTarget(

@@ -96,7 +96,7 @@ struct CLITests {
       (["synth", "--scene-seconds", "0"], Int32(64), "--scene-seconds"),
       (["synth", "--task", "3"], Int32(64), "task"),
       (["predict", "--task", "3", "--model", "m", "--input", "i", "-o", "o"], Int32(64), "--task"),
-      (["predict", "--task", "1", "--model", "m", "--input", "i", "-o", "o"], Int32(1), "Task 1 prediction"),
+      (["predict", "--task", "1", "--model", "m", "--input", "/nonexistent/L3DAS22_Task1_dev", "-o", "o"], Int32(1), "/nonexistent"),
       (["predict", "--task", "2", "--model", "m", "--input", "/nonexistent/L3DAS22_Task2_test", "-o", "o"], Int32(1), "/nonexistent"),
       (["info", "/nonexistent/l3das"], Int32(1), "/nonexistent/l3das"),
     ])

@@ -21,10 +21,17 @@ struct Predict: ParsableCommand {
       The model configuration is read from --config (a SELDnet JSON with PyTorch constructor \
       keys, or a fixture-style {"class", "constructor_args"} file), else from \
       <weights>.config.json beside the weights, else the edition's official \
-      Seldnet_augmented defaults. Task 1 prediction arrives with the Task 1 baseline ports.
+      Seldnet_augmented defaults.
+
+      Task 1: MIMO-UNet (L3DAS22 default) or FaSNet (L3DAS21 default) enhances each item with \
+      the official sliding window (76672/38336 or 32000/16000 samples, last window \
+      zero-padded, linear crossfade over the overlap), cropped to the item's length; L3DAS21 \
+      estimates are then divided by their signed maximum × 0.9 as its evaluation does. The \
+      Task 1 configuration file is {"class": "MIMO_UNet_Beamforming" | "FaSNet_origin" | \
+      "FaSNet_TAC", "constructor_args": {…}}.
       """)
 
-  @Option(help: "The task: 2 (SELD). Task 1 is not available yet.")
+  @Option(help: "The task: 1 (speech enhancement) or 2 (SELD).")
   var task: Int
 
   @Option(help: "The model weights (.safetensors, PyTorch state_dict names).")
@@ -45,6 +52,15 @@ struct Predict: ParsableCommand {
   @Option(help: "Task 2 class field: id (0–13, as the official code writes) or name.")
   var classSpelling: SubmissionWriter.ClassSpelling = .id
 
+  @Option(help: "Task 1: window length in samples (default: the model's official one).")
+  var window: Int?
+
+  @Option(help: "Task 1: hop between windows in samples (default: half the official window).")
+  var hop: Int?
+
+  @Option(help: "Task 1: none or official-signed-maximum (default: the edition's; L3DAS21 normalises).")
+  var normalization: Task1Prediction.Normalization?
+
   @Flag(help: "Replace the output folder if it exists.")
   var overwrite = false
 
@@ -53,13 +69,17 @@ struct Predict: ParsableCommand {
   func validate() throws {
     guard task == 1 || task == 2 else { throw ValidationError("--task must be 1 or 2") }
     guard mics == 1 || mics == 2 else { throw ValidationError("--mics must be 1 or 2") }
+    if let window, window < 1 { throw ValidationError("--window must be at least 1 sample") }
+    if let hop, hop < 1 || hop > (window ?? Int.max) {
+      throw ValidationError("--hop must be at least 1 and at most the window")
+    }
   }
 
   func run() throws {
     HeapTuning.retainLargeAllocations()
-    guard task == 2 else {
-      throw ModelError(
-        .unsupportedModel, "Task 1 prediction needs the FaSNet or MIMO-UNet port, which is not available yet; only --task 2 works")
+    if task == 1 {
+      try runTask1()
+      return
     }
     let folder = URL(fileURLWithPath: input, isDirectory: true)
     let split = try SplitLocation(folder: folder)
@@ -86,6 +106,49 @@ struct Predict: ParsableCommand {
     if !report.validation.isValid { throw ExitCode(1) }
   }
 
+  func runTask1() throws {
+    let folder = URL(fileURLWithPath: input, isDirectory: true)
+    let split = try SplitLocation(folder: folder)
+    let weights = URL(fileURLWithPath: model)
+    let network: Task1Prediction.Model
+    if let url = configurationFile(weights: weights) {
+      network = try Task1Prediction.Model.contentsOf(url)
+    } else if split.edition == .l3das21 {
+      network = try .fasnet(.l3das21, tac: false)
+    } else {
+      network = try .mimoUNet(mics == 2 ? .twoMics : .l3das22)
+    }
+    try network.module.loadStateDict(contentsOf: weights)
+    let bar = ProgressBar(
+      title: "predict", enabled: !outputOptions.quiet && !outputOptions.json,
+      everyItem: outputOptions.verbose)
+    let report = try Task1Prediction.run(
+      model: network, split: split, splitFolder: folder,
+      output: URL(fileURLWithPath: output, isDirectory: true), microphones: mics, window: window,
+      hop: hop, normalization: normalization, replaceExisting: overwrite, progress: bar)
+    if outputOptions.json {
+      try Output.printJSON(report)
+    } else {
+      print(
+        "Enhanced \(report.itemCount) items of \(report.split) with \(report.model) (\(report.parameterCount) parameters, \(report.windowCount) windows) in \(String(format: "%.1f", report.seconds)) s"
+      )
+      print("Submission: \(report.output)")
+      print(report.validation.text)
+    }
+    if !report.validation.isValid { throw ExitCode(1) }
+  }
+
+  /// --config, else `<weights>.config.json` or `<prefix>.config.json` beside the weights.
+  func configurationFile(weights: URL) -> URL? {
+    if let config { return URL(fileURLWithPath: config) }
+    var prefixed = weights.path
+    if prefixed.hasSuffix(".weights.safetensors") { prefixed.removeLast(".weights.safetensors".count) }
+    return [
+      weights.deletingPathExtension().appendingPathExtension("config.json"),
+      URL(fileURLWithPath: prefixed + ".config.json"),
+    ].first { FileManager.default.fileExists(atPath: $0.path) }
+  }
+
   /// --config, else `<weights>.config.json`, else the edition's official defaults.
   func modelConfiguration(weights: URL, edition: Edition) throws -> SELDnetConfiguration {
     if let config { return try Task2Prediction.configuration(contentsOf: URL(fileURLWithPath: config)) }
@@ -103,3 +166,4 @@ struct Predict: ParsableCommand {
 }
 
 extension SubmissionWriter.ClassSpelling: ExpressibleByArgument {}
+extension Task1Prediction.Normalization: ExpressibleByArgument {}
