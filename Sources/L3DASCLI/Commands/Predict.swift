@@ -151,15 +151,8 @@ struct Predict: ParsableCommand {
 
   /// --config, else `<weights>.config.json`, else the edition's official defaults.
   func modelConfiguration(weights: URL, edition: Edition) throws -> SELDnetConfiguration {
-    if let config { return try Task2Prediction.configuration(contentsOf: URL(fileURLWithPath: config)) }
-    let beside = weights.deletingPathExtension().appendingPathExtension("config.json")
-    var prefixed = weights.path
-    if prefixed.hasSuffix(".weights.safetensors") {
-      prefixed.removeLast(".weights.safetensors".count)
-    }
-    for candidate in [beside, URL(fileURLWithPath: prefixed + ".config.json")]
-    where FileManager.default.fileExists(atPath: candidate.path) {
-      return try Task2Prediction.configuration(contentsOf: candidate)
+    if let url = configurationFile(weights: weights) {
+      return try Task2Prediction.configuration(contentsOf: url)
     }
     return edition == .l3das21 ? .augmentedL3DAS21 : .augmentedL3DAS22
   }
