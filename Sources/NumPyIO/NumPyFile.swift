@@ -38,6 +38,12 @@ public enum NumPyFile {
     return try parseHeader(Array(bytes[start..<start + headerLength]), version: version, dataOffset: start + headerLength, path: path)
   }
 
+  /// Parses the header of a `.npy` file held in (or mapped into) memory, copying only the
+  /// header bytes (at most 64 KiB plus the preamble).
+  public static func header(of bytes: UnsafeRawBufferPointer, path: String? = nil) throws -> NumPyHeader {
+    try header(of: Array(bytes.prefix(min(bytes.count, 65_536 + 12))), path: path)
+  }
+
   /// Reads a whole numeric array as `Float` values in C (row-major) order.
   ///
   /// Float64 and integer values are converted; the conversion of values outside Float's range
@@ -61,7 +67,7 @@ public enum NumPyFile {
   public static func readFloats(_ bytes: UnsafeRawBufferPointer, path: String?) throws -> (
     header: NumPyHeader, values: [Float]
   ) {
-    let header = try Self.header(of: Array(bytes.prefix(min(bytes.count, 65_536 + 12))), path: path)
+    let header = try Self.header(of: bytes, path: path)
     let available = bytes.count - header.dataOffset
     if available < header.dataByteCount {
       throw NumPyError(

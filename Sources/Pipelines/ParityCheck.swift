@@ -200,31 +200,22 @@ public enum ParityCheck {
   }
 
   static func buildModel(className: String, arguments: [String: Any], config: String) throws -> Runnable {
-    switch className {
-    case "Seldnet_augmented", "Seldnet_vanilla":
-      var arguments = arguments
-      arguments["variant"] = className == "Seldnet_vanilla" ? "vanilla" : "augmented"
-      arguments["verbose"] = nil
-      let configuration: SELDnetConfiguration
-      do {
-        configuration = try JSONDecoder().decode(
-          SELDnetConfiguration.self, from: try JSONSerialization.data(withJSONObject: arguments))
-      } catch {
+    /// The configuration `decode` reads, or a ParityError naming the file and class.
+    func described<C>(_ decode: () throws -> C) throws -> C {
+      do { return try decode() } catch {
         throw ParityError("\(config): constructor_args do not describe a \(className): \(error)")
       }
+    }
+    switch className {
+    case "Seldnet_augmented", "Seldnet_vanilla":
+      let configuration = try described { try ConstructorArguments.seldnet(className: className, arguments) }
       let model = try SELDnet(configuration)
       return Runnable(module: model) { input, _ in
         let (sed, doa) = try model.forward(input)
         return ["sed": sed, "doa": doa]
       }
     case "FaSNet_origin", "FaSNet_TAC":
-      let configuration: FaSNetConfiguration
-      do {
-        configuration = try JSONDecoder().decode(
-          FaSNetConfiguration.self, from: try JSONSerialization.data(withJSONObject: arguments))
-      } catch {
-        throw ParityError("\(config): constructor_args do not describe a \(className): \(error)")
-      }
+      let configuration = try described { try ConstructorArguments.decode(FaSNetConfiguration.self, arguments) }
       // `num_mic` = [0.] selects the fixed-geometry path, the only one ported.
       func checkFixedGeometry(_ extras: [String: Tensor<Float>]) throws {
         if let numMic = extras["num_mic"], numMic.scalars.contains(where: { $0 != 0 }) {
@@ -246,13 +237,7 @@ public enum ParityCheck {
         return ["output": try model.forward(input)]
       }
     case "MMUB", "MIMO_UNet_Beamforming":
-      let configuration: MIMOUNetConfiguration
-      do {
-        configuration = try JSONDecoder().decode(
-          MIMOUNetConfiguration.self, from: try JSONSerialization.data(withJSONObject: arguments))
-      } catch {
-        throw ParityError("\(config): constructor_args do not describe a \(className): \(error)")
-      }
+      let configuration = try described { try ConstructorArguments.decode(MIMOUNetConfiguration.self, arguments) }
       let model = try MIMOUNet(configuration)
       return Runnable(module: model) { input, _ in ["output": try model.forward(input)] }
     default:

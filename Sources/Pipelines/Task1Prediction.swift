@@ -59,14 +59,14 @@ public enum Task1Prediction {
           .invalidConfiguration,
           "\(url.path): not a Task 1 model configuration (needs {\"class\": …, \"constructor_args\": {…}})")
       }
-      let arguments = try JSONSerialization.data(withJSONObject: object["constructor_args"] as? [String: Any] ?? [:])
+      let arguments = object["constructor_args"] as? [String: Any] ?? [:]
       do {
         switch className {
         case "MIMO_UNet_Beamforming", "MMUB":
-          return try mimoUNet(JSONDecoder().decode(MIMOUNetConfiguration.self, from: arguments))
+          return try mimoUNet(ConstructorArguments.decode(MIMOUNetConfiguration.self, arguments))
         case "FaSNet_origin", "FaSNet_TAC":
           return try fasnet(
-            JSONDecoder().decode(FaSNetConfiguration.self, from: arguments), tac: className == "FaSNet_TAC")
+            ConstructorArguments.decode(FaSNetConfiguration.self, arguments), tac: className == "FaSNet_TAC")
         default:
           throw ModelError(
             .unsupportedModel,

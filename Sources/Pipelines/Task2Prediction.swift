@@ -53,7 +53,6 @@ public enum Task2Prediction {
       throw ModelError(
         .invalidConfiguration, "\(url.path): cannot read the model configuration (\(error.localizedDescription))")
     }
-    var payload = data
     if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
       let className = object["class"] as? String
     {
@@ -61,13 +60,15 @@ public enum Task2Prediction {
         throw ModelError(
           .unsupportedModel, "\(url.path): \(className) is not a Task 2 model (Seldnet_augmented or Seldnet_vanilla)")
       }
-      var arguments = object["constructor_args"] as? [String: Any] ?? [:]
-      arguments["variant"] = className == "Seldnet_vanilla" ? "vanilla" : "augmented"
-      arguments["verbose"] = nil
-      payload = try JSONSerialization.data(withJSONObject: arguments)
+      do {
+        return try ConstructorArguments.seldnet(
+          className: className, object["constructor_args"] as? [String: Any] ?? [:])
+      } catch {
+        throw ModelError(.invalidConfiguration, "\(url.path): not a SELDnet configuration: \(error)")
+      }
     }
     do {
-      return try JSONDecoder().decode(SELDnetConfiguration.self, from: payload)
+      return try JSONDecoder().decode(SELDnetConfiguration.self, from: data)
     } catch {
       throw ModelError(.invalidConfiguration, "\(url.path): not a SELDnet configuration: \(error)")
     }

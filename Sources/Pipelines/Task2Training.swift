@@ -178,9 +178,9 @@ public enum Task2Training {
       throw TrainingError(.writeFailed, "cannot create \(output.path): \(error.localizedDescription)")
     }
     let position = Dictionary(uniqueKeysWithValues: data.items.enumerated().map { ($1.id, $0) })
-    guard let trainIndices = Optional(state.trainIDs.compactMap { position[$0] }),
-      let validationIndices = Optional(state.validationIDs.compactMap { position[$0] }),
-      trainIndices.count == state.trainIDs.count, validationIndices.count == state.validationIDs.count
+    let trainIndices = state.trainIDs.compactMap { position[$0] }
+    let validationIndices = state.validationIDs.compactMap { position[$0] }
+    guard trainIndices.count == state.trainIDs.count, validationIndices.count == state.validationIDs.count
     else {
       throw TrainingError(.checkpoint, "the checkpoint's items are not all in \(folder.path); resume on the same data")
     }

@@ -24,7 +24,7 @@ struct TrainingData {
         throw TrainingError(.invalidData, "\(url.path): cannot read (\(error.localizedDescription))")
       }
       header = try data.withUnsafeBytes { raw in
-        try NumPyFile.header(of: Array(raw.prefix(min(raw.count, 65_536 + 12))), path: url.path)
+        try NumPyFile.header(of: raw, path: url.path)
       }
       guard header.dataType == .float32, !header.isFortranOrder else {
         throw TrainingError(.invalidData,
