@@ -125,6 +125,25 @@ public enum Preprocessing {
     var target: URL
   }
 
+  /// The items of `split` for a `predict` run of `task`, after the checks both tasks share:
+  /// the split's task, 1 or 2 microphones, and at least one item.
+  static func predictionJobs(split: SplitLocation, task: Task, microphones: Int) throws -> [Job] {
+    guard split.task == task else {
+      throw PreprocessError(
+        .invalidOptions,
+        "\(split.name) is a Task \(split.task.rawValue) split; Task \(task.rawValue) prediction needs a Task \(task.rawValue) split")
+    }
+    guard microphones == 1 || microphones == 2 else {
+      throw PreprocessError(.invalidOptions, "microphones must be 1 or 2, got \(microphones)")
+    }
+    let jobs = try itemJobs(split: split)
+    guard !jobs.isEmpty else {
+      throw PreprocessError(
+        .empty, "\(split.folders.map(\.path).joined(separator: ", ")): the split holds no items")
+    }
+    return jobs
+  }
+
   static func itemJobs(split: SplitLocation) throws -> [Job] {
     switch split.task {
     case .speechEnhancement:

@@ -150,12 +150,8 @@ public enum Task1Prediction {
     window: Int? = nil, hop: Int? = nil, normalization: Normalization? = nil,
     replaceExisting: Bool = false, progress: any ProgressReporter = SilentProgress()
   ) throws -> Report {
-    guard split.task == .speechEnhancement else {
-      throw PreprocessError(.invalidOptions, "\(split.name) is a Task 2 split; Task 1 prediction needs a Task 1 split")
-    }
-    guard microphones == 1 || microphones == 2 else {
-      throw PreprocessError(.invalidOptions, "microphones must be 1 or 2, got \(microphones)")
-    }
+    let jobs = try Preprocessing.predictionJobs(
+      split: split, task: .speechEnhancement, microphones: microphones)
     if let channels = model.inputChannels, channels != 4 * microphones {
       throw ModelError(
         .wrongInputShape, "the model takes \(channels) input channels, but --mics \(microphones) gives \(4 * microphones)")
@@ -169,10 +165,6 @@ public enum Task1Prediction {
     let preprocessing = PreprocessConfiguration.baseline(
       task: .speechEnhancement, edition: split.edition, microphones: microphones)
     let transform = try Preprocessing.ItemTransform(configuration: preprocessing, labelled: false)
-    let jobs = try Preprocessing.itemJobs(split: split)
-    guard !jobs.isEmpty else {
-      throw PreprocessError(.empty, "\(split.folders.map(\.path).joined(separator: ", ")): the split holds no items")
-    }
     model.module.eval()
     let writer = try SubmissionWriter(
       destination: output, task: .speechEnhancement, replaceExisting: replaceExisting)

@@ -94,13 +94,8 @@ public enum Task2Prediction {
     classSpelling: SubmissionWriter.ClassSpelling = .id, replaceExisting: Bool = false,
     progress: any ProgressReporter = SilentProgress()
   ) throws -> Report {
-    guard split.task == .soundEventLocalizationDetection else {
-      throw PreprocessError(
-        .invalidOptions, "\(split.name) is a Task 1 split; Task 2 prediction needs a Task 2 split")
-    }
-    guard microphones == 1 || microphones == 2 else {
-      throw PreprocessError(.invalidOptions, "microphones must be 1 or 2, got \(microphones)")
-    }
+    let jobs = try Preprocessing.predictionJobs(
+      split: split, task: .soundEventLocalizationDetection, microphones: microphones)
     let started = Date()
     let preprocessing = PreprocessConfiguration.baseline(
       task: .soundEventLocalizationDetection, edition: split.edition, microphones: microphones)
@@ -119,11 +114,6 @@ public enum Task2Prediction {
       throw ModelError(
         .wrongInputShape,
         "the model predicts \(model.configuration.outputClasses) classes × \(model.configuration.classOverlaps) slots; submissions need \(SoundClass.allCases.count) × \(labels.configuration.slotCount)")
-    }
-    let jobs = try Preprocessing.itemJobs(split: split)
-    guard !jobs.isEmpty else {
-      throw PreprocessError(
-        .empty, "\(split.folders.map(\.path).joined(separator: ", ")): the split holds no items")
     }
 
     model.eval()
