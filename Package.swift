@@ -24,6 +24,12 @@ let swiftSettings: [SwiftSetting] = [
   .enableUpcomingFeature("ExistentialAny"),
 ]
 
+/// The numeric modules (tensor kernels, autograd, models, STFT, features, scene synthesis,
+/// metrics) are optimised in debug builds too: their loops run 5–10× slower unoptimised, and
+/// the test suite trains and runs real networks. The other modules keep `-Onone` in debug.
+let numericSettings: [SwiftSetting] =
+  swiftSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 let package = Package(
   name: "l3das-swift",
   platforms: [.macOS(.v13)],
@@ -65,21 +71,21 @@ let package = Package(
 
     // MARK: Public API
     .target(name: "L3DASCore", swiftSettings: swiftSettings),
-    .target(name: "TensorModule", dependencies: ["COpenBLAS"], swiftSettings: swiftSettings),
+    .target(name: "TensorModule", dependencies: ["COpenBLAS"], swiftSettings: numericSettings),
     .target(
       name: "AudioIO", dependencies: ["CSndFile", "L3DASCore"], swiftSettings: swiftSettings),
     .target(name: "NumPyIO", dependencies: ["L3DASCore"], swiftSettings: swiftSettings),
     .target(name: "SafeTensors", dependencies: ["L3DASCore"], swiftSettings: swiftSettings),
-    .target(name: "DSP", dependencies: ["TensorModule", "CFFTW"], swiftSettings: swiftSettings),
+    .target(name: "DSP", dependencies: ["TensorModule", "CFFTW"], swiftSettings: numericSettings),
     .target(
       name: "NN", dependencies: ["TensorModule", "SafeTensors", "L3DASCore"],
-      swiftSettings: swiftSettings),
+      swiftSettings: numericSettings),
     .target(
       name: "Datasets", dependencies: ["AudioIO", "COpenSSL", "L3DASCore"],
       swiftSettings: swiftSettings),
     .target(
       name: "Synthesis", dependencies: ["Datasets", "DSP", "AudioIO", "TensorModule"],
-      swiftSettings: swiftSettings),
+      swiftSettings: numericSettings),
 
     .target(
       name: "Submission",
@@ -88,13 +94,13 @@ let package = Package(
         .product(name: "ZIPFoundation", package: "ZIPFoundation"),
       ],
       swiftSettings: swiftSettings),
-    .target(name: "Models", dependencies: ["NN", "TensorModule"], swiftSettings: swiftSettings),
+    .target(name: "Models", dependencies: ["NN", "TensorModule"], swiftSettings: numericSettings),
     .target(
       name: "Features", dependencies: ["DSP", "Datasets", "AudioIO", "NumPyIO", "L3DASCore"],
-      swiftSettings: swiftSettings),
+      swiftSettings: numericSettings),
     .target(
       name: "Metrics", dependencies: ["DSP", "Datasets", "AudioIO", "L3DASCore"],
-      swiftSettings: swiftSettings),
+      swiftSettings: numericSettings),
     .target(
       name: "SpeechRecognition", dependencies: ["Metrics", "AudioIO", "CPocketSphinx"],
       swiftSettings: swiftSettings),
