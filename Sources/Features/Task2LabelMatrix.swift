@@ -148,8 +148,10 @@ public struct Task2LabelMatrix: Sendable {
   /// - Parameters:
   ///   - sed: `[frames, activityCount]` row-major (42 per frame).
   ///   - doa: `[frames, 3·activityCount]` row-major (126 per frame).
+  ///   - threshold: `nil` for the official rule above; otherwise a slot is active when
+  ///     `p > threshold` (a tuned operating point, not the leaderboard's conversion).
   /// - Throws: `FeatureError.shapeMismatch` when the two do not describe the same frames.
-  public func detections(sed: [Float], doa: [Float]) throws -> [Detection] {
+  public func detections(sed: [Float], doa: [Float], threshold: Float? = nil) throws -> [Detection] {
     let k = configuration.activityCount
     guard sed.count % k == 0, doa.count == 3 * sed.count else {
       throw FeatureError(
@@ -159,7 +161,10 @@ public struct Task2LabelMatrix: Sendable {
     }
     var rows: [Detection] = []
     for frame in 0..<(sed.count / k) {
-      for j in 0..<k where sed[frame * k + j].rounded(.toNearestOrEven) != 0 {
+      for j in 0..<k {
+        let p = sed[frame * k + j]
+        let active = threshold.map { p > $0 } ?? (p.rounded(.toNearestOrEven) != 0)
+        guard active else { continue }
         let d = frame * 3 * k + 3 * j
         let scale = configuration.maximumLocation
         rows.append(

@@ -68,6 +68,13 @@ public struct SELDnetConfiguration: Codable, Sendable, Equatable {
     variant: .augmented, timeDim: 2400, poolSize: [[8, 2], [8, 2], [2, 2], [1, 1]],
     cnnFilters: [8, 8, 16, 16], rnnSize: 16, nRnn: 1, fcSize: 32)
 
+  /// The tiny network on 64-band log-mel features (`l3das preprocess --features logmel`):
+  /// frequency pools 4, 4, 2, 1, the same 21,144 parameters as `tiny`. It learns faster on
+  /// the synthetic dataset than on the raw spectrum.
+  public static let tinyLogMel = SELDnetConfiguration(
+    variant: .augmented, timeDim: 2400, freqDim: 64, poolSize: [[4, 2], [4, 2], [2, 2], [1, 1]],
+    cnnFilters: [8, 8, 16, 16], rnnSize: 16, nRnn: 1, fcSize: 32)
+
   /// `(frequency, time)` pooling of block `i` as applied (time pool 1 without `poolTime`).
   public func pool(_ i: Int) -> (Int, Int) {
     (poolSize[i][0], poolTime ? poolSize[i][1] : 1)

@@ -14,7 +14,7 @@ public struct PreprocessConfiguration: Sendable, Codable, Equatable {
   /// How Task 1 audio is cut.
   public struct Task1Segmenting: Sendable, Codable, Equatable {
     /// The two ways.
-    public enum Mode: String, Sendable, Codable {
+    public enum Mode: String, Sendable, Codable, CaseIterable {
       /// Truncate or zero-pad every file to `length` samples (one row per item).
       case fixedLength
       /// Consecutive pieces of `length` samples, the last zero-padded (several rows per item).

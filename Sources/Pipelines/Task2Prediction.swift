@@ -83,6 +83,10 @@ public enum Task2Prediction {
   ///   - output: the submission folder to create.
   ///   - microphones: 1 (mic A) or 2 (A then B); must give the model's input channels.
   ///   - classSpelling: class ids (as the official code writes) or names.
+  ///   - sceneSeconds: the scene length (default: the edition's), as given to `preprocess`.
+  ///   - features: the input features the model was trained on, as given to `preprocess`.
+  ///   - sedThreshold: `nil` for the official conversion (`np.round`, i.e. p > 0.5); otherwise
+  ///     slots with p > `sedThreshold` are active.
   ///   - replaceExisting: replace `output` if it exists.
   ///   - progress: told about every scene.
   /// - Throws: `ModelError` when the model does not fit the features (channels, bins, or an
@@ -91,14 +95,17 @@ public enum Task2Prediction {
   ///   (nothing is left behind: the staging folder is removed).
   public static func run(
     model: SELDnet, split: SplitLocation, splitFolder: URL, output: URL, microphones: Int = 1,
-    classSpelling: SubmissionWriter.ClassSpelling = .id, replaceExisting: Bool = false,
-    progress: any ProgressReporter = SilentProgress()
+    classSpelling: SubmissionWriter.ClassSpelling = .id, sceneSeconds: Double? = nil,
+    features: PreprocessConfiguration.Task2Features = .spectrum, sedThreshold: Float? = nil,
+    replaceExisting: Bool = false, progress: any ProgressReporter = SilentProgress()
   ) throws -> Report {
     let jobs = try Preprocessing.predictionJobs(
       split: split, task: .soundEventLocalizationDetection, microphones: microphones)
     let started = Date()
-    let preprocessing = PreprocessConfiguration.baseline(
+    var preprocessing = PreprocessConfiguration.baseline(
       task: .soundEventLocalizationDetection, edition: split.edition, microphones: microphones)
+    if let sceneSeconds { preprocessing.sceneSeconds = sceneSeconds }
+    preprocessing.task2Features = features
     let transform = try Preprocessing.ItemTransform(configuration: preprocessing, labelled: false)
     let labels = preprocessing.labelMatrix
     let frameCount = labels.configuration.frameCount
@@ -131,7 +138,7 @@ public enum Task2Prediction {
           .wrongInputShape,
           "\(job.micA.path): the model gives \(sed.shape.count == 3 ? sed.shape[1] : 0) output frames, the split's labels have \(frameCount) (check the model's time pooling)")
       }
-      let rows = try labels.detections(sed: sed.scalars, doa: doa.scalars).map {
+      let rows = try labels.detections(sed: sed.scalars, doa: doa.scalars, threshold: sedThreshold).map {
         DetectionRow(frame: $0.frame, soundClass: $0.soundClass, position: $0.position)
       }
       try writer.addTask2(id: job.id, rows: rows)

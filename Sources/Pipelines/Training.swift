@@ -1,6 +1,5 @@
 public import Foundation
 public import L3DASCore
-import Models
 import NN
 import TensorModule
 
@@ -29,9 +28,14 @@ public struct TrainingError: Error, CustomStringConvertible, Sendable {
   public var description: String { message }
 }
 
-/// `l3das train` for Task 2: SELDnet on `l3das preprocess` output with the official loss
-/// (BCE(sed) · sed_weight + MSE(doa) · doa_weight), Adam, early stopping with patience and an
-/// epoch cap.
+/// `l3das train`: a baseline on `l3das preprocess` output with the official loss, Adam, early
+/// stopping with patience and an epoch cap.
+///
+/// - Task 2: SELDnet, BCE(sed) · sed_weight + MSE(doa) · doa_weight.
+/// - Task 1: MIMO-UNet, FaSNet_origin or FaSNet_TAC, L1 or MSE between the estimate and the
+///   clean speech. Every row of an item (the 2 s pieces of L3DAS21 preprocessing) is a
+///   training example; the split into training and validation is by item, so no recording is
+///   on both sides.
 ///
 /// The run folder holds `checkpoint/` (weights, optimiser state, loop state; replaced
 /// atomically after every epoch), `best.safetensors` with `best.config.json` (the weights of
@@ -39,7 +43,7 @@ public struct TrainingError: Error, CustomStringConvertible, Sendable {
 /// `loss.svg`. Items are split in id order: the first `train_fraction` train, the rest
 /// validate. Each epoch shuffles the training items and reseeds dropout from (seed, epoch)
 /// only, so a run resumed from its last checkpoint continues exactly as if never stopped.
-public enum Task2Training {
+public enum Training {
   /// One epoch's record.
   public struct Epoch: Sendable, Codable, Equatable {
     public var epoch: Int
@@ -76,9 +80,13 @@ public enum Task2Training {
   /// What a run did.
   public struct Report: Sendable, Codable {
     public var output: String
+    /// The PyTorch class trained (`Seldnet_augmented`, `MIMO_UNet_Beamforming`, …).
+    public var model: String
     public var parameterCount: Int
     public var trainItems: Int
     public var validationItems: Int
+    /// Training examples (rows) per epoch: the items, or their pieces for chunked Task 1 data.
+    public var trainRows: Int
     /// Epochs run by this call (after a resume, only the new ones).
     public var epochsRun: Int
     public var history: [Epoch]
@@ -96,7 +104,8 @@ public enum Task2Training {
   /// - Parameters:
   ///   - recipe: the recipe; on resume it must equal the checkpoint's, except `max_epochs` and
   ///     `patience`, which may be raised to train longer.
-  ///   - data: an `l3das preprocess --task 2` output folder of a labelled split.
+  ///   - data: an `l3das preprocess` output folder of a labelled split (`--task 2` for SELDnet,
+  ///     `--task 1` for the Task 1 models).
   ///   - output: the run folder (created; without `resume` it must not hold a checkpoint).
   ///   - resume: continue from `output/checkpoint`.
   ///   - progress: told about every batch; the label carries the epoch and running loss.
@@ -109,31 +118,14 @@ public enum Task2Training {
       throw TrainingError(.invalidRecipe, "the recipe cannot run: " + problems.joined(separator: "; "))
     }
     let data = try TrainingData(folder: folder)
-    let configuration = recipe.seldnet
-    let k = configuration.sedOutputs
-    guard data.featureShape.count == 3, data.featureShape[0] == configuration.inputChannels,
-      data.featureShape[1] == configuration.freqDim
-    else {
-      throw TrainingError(
-        .invalidData,
-        "the features are \(data.featureShape) per item, the model takes [\(configuration.inputChannels), \(configuration.freqDim), T] (check --mics and the recipe's input_channels)")
-    }
-    guard data.labelShape.count == 2, data.labelShape[1] == 4 * k else {
-      throw TrainingError(
-        .invalidData, "the labels are \(data.labelShape) per item; the model predicts \(k) SED + \(3 * k) DOA values per frame")
-    }
-    guard configuration.pooledTime(data.featureShape[2]) == data.labelShape[0] else {
-      throw TrainingError(
-        .invalidData,
-        "\(data.featureShape[2]) feature frames pool to \(configuration.pooledTime(data.featureShape[2])) output frames, but the labels have \(data.labelShape[0])")
-    }
+    let objective = try TrainingObjective.make(recipe: recipe, data: data)
     guard data.items.count >= 2 else {
       throw TrainingError(.invalidData, "\(folder.path) holds \(data.items.count) item; training needs at least 2 (train and validation)")
     }
 
     let manager = FileManager.default
     let checkpoint = output.appendingPathComponent(checkpointName)
-    let model = try SELDnet(configuration, seed: recipe.seed)
+    let model = objective.module
     let optimizer = Adam(parameters: model.parameters(), learningRate: Float(recipe.learningRate))
     var state: State
     if resume {
@@ -151,7 +143,10 @@ public enum Task2Training {
       var comparable = recipe
       comparable.maxEpochs = saved.recipe.maxEpochs
       comparable.patience = saved.recipe.patience
-      guard comparable == saved.recipe else {
+      // Compared as written (the trained model's keys only).
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = .sortedKeys
+      guard (try? encoder.encode(comparable)) == (try? encoder.encode(saved.recipe)) else {
         throw TrainingError(
           .checkpoint, "\(checkpoint.path) was written by another recipe; only max_epochs and patience may change on --resume")
       }
@@ -184,15 +179,17 @@ public enum Task2Training {
     else {
       throw TrainingError(.checkpoint, "the checkpoint's items are not all in \(folder.path); resume on the same data")
     }
+    let trainRows = data.rows(ofItems: trainIndices)
+    let validationRows = data.rows(ofItems: validationIndices)
 
-    let batchesPerEpoch = (trainIndices.count + recipe.batchSize - 1) / recipe.batchSize
+    let batchesPerEpoch = (trainRows.count + recipe.batchSize - 1) / recipe.batchSize
     var epochsRun = 0
     var stopReason = stopCondition(state)
     while stopReason == nil {
       let epoch = state.history.count + 1
       let started = Date()
       // Shuffle and dropout depend on (seed, epoch) only.
-      var order = trainIndices
+      var order = trainRows
       var shuffler = SplitMix64(seed: recipe.seed).fork(stream: UInt64(epoch))
       for i in stride(from: order.count - 1, to: 0, by: -1) {
         order.swapAt(i, Int(shuffler.next() % UInt64(i + 1)))
@@ -202,8 +199,8 @@ public enum Task2Training {
       model.reseedRandomness(dropoutStream.next())
       var lossSum = 0.0
       for b in 0..<batchesPerEpoch {
-        let indices = Array(order[(b * recipe.batchSize)..<min(order.count, (b + 1) * recipe.batchSize)])
-        let loss = try step(model: model, data: data, indices: indices, recipe: recipe)
+        let rows = Array(order[(b * recipe.batchSize)..<min(order.count, (b + 1) * recipe.batchSize)])
+        let loss = try step(objective, data: data, rows: rows)
         optimizer.zeroGrad()
         loss.backward()
         if let clip = recipe.gradientClip { clipGradientNorm(optimizer.parameters, maxNorm: Float(clip)) }
@@ -216,13 +213,11 @@ public enum Task2Training {
       let trainLoss = lossSum / Double(batchesPerEpoch)
       model.eval()
       var validationSum = 0.0
-      let validationBatches = stride(from: 0, to: validationIndices.count, by: recipe.batchSize).map {
-        Array(validationIndices[$0..<min(validationIndices.count, $0 + recipe.batchSize)])
+      let validationBatches = stride(from: 0, to: validationRows.count, by: recipe.batchSize).map {
+        Array(validationRows[$0..<min(validationRows.count, $0 + recipe.batchSize)])
       }
-      for indices in validationBatches {
-        validationSum += try withNoGrad {
-          Double(try step(model: model, data: data, indices: indices, recipe: recipe).item)
-        }
+      for rows in validationBatches {
+        validationSum += try withNoGrad { Double(try step(objective, data: data, rows: rows).item) }
       }
       let validationLoss = validationSum / Double(validationBatches.count)
       guard trainLoss.isFinite, validationLoss.isFinite else {
@@ -237,7 +232,7 @@ public enum Task2Training {
         state.bestValidationLoss = validationLoss
         state.bestEpoch = epoch
         state.epochsWithoutImprovement = 0
-        try writeBest(model: model, configuration: configuration, output: output)
+        try writeBest(objective, output: output)
       } else {
         state.epochsWithoutImprovement += 1
       }
@@ -248,8 +243,9 @@ public enum Task2Training {
       epochsRun += 1
     }
     return Report(
-      output: output.path, parameterCount: model.parameterCount, trainItems: trainIndices.count,
-      validationItems: validationIndices.count, epochsRun: epochsRun, history: state.history,
+      output: output.path, model: objective.className, parameterCount: model.parameterCount,
+      trainItems: trainIndices.count, validationItems: validationIndices.count,
+      trainRows: trainRows.count, epochsRun: epochsRun, history: state.history,
       bestEpoch: state.bestEpoch, bestValidationLoss: state.bestValidationLoss,
       stopReason: epochsRun == 0 ? "already finished (\(stopReason ?? ""))" : stopReason ?? "",
       bestWeights: output.appendingPathComponent("best.safetensors").path)
@@ -261,24 +257,18 @@ public enum Task2Training {
     return nil
   }
 
-  /// The loss of one batch: sed_weight · BCE + doa_weight · MSE.
-  static func step(model: SELDnet, data: TrainingData, indices: [Int], recipe: TrainingRecipe) throws
+  /// The loss of one batch of rows.
+  static func step(_ objective: TrainingObjective, data: TrainingData, rows: [TrainingData.Row]) throws
     -> Tensor<Float>
   {
-    let k = recipe.seldnet.sedOutputs
-    let (x, sedTarget, doaTarget) = data.batch(indices, activityCount: k)
-    let frames = data.labelShape[0]
-    let input = Tensor<Float>(shape: [indices.count] + data.featureShape, scalars: x)
-    let (sed, doa) = try model.forward(input)
-    let sedLoss = bceLoss(sed, Tensor(shape: [indices.count, frames, k], scalars: sedTarget))
-    let doaLoss = mseLoss(doa, Tensor(shape: [indices.count, frames, 3 * k], scalars: doaTarget))
-    return sedLoss * Float(recipe.sedWeight) + doaLoss * Float(recipe.doaWeight)
+    let (x, y) = data.batch(rows)
+    return try objective.loss(x, y, rows.count)
   }
 
   /// Writes `checkpoint.partial`, then swaps it in: the old checkpoint is renamed aside, the
   /// new one into place, the old one removed. A kill at any point leaves one complete
   /// checkpoint (`recoverInterruptedSwap` finishes a swap cut between the two renames).
-  static func saveCheckpoint(model: SELDnet, optimizer: Adam<Float>, state: State, at checkpoint: URL) throws {
+  static func saveCheckpoint(model: any Module<Float>, optimizer: Adam<Float>, state: State, at checkpoint: URL) throws {
     let manager = FileManager.default
     let partial = checkpoint.deletingLastPathComponent().appendingPathComponent(".checkpoint.partial")
     let old = checkpoint.deletingLastPathComponent().appendingPathComponent(".checkpoint.old")
@@ -308,12 +298,10 @@ public enum Task2Training {
     }
   }
 
-  static func writeBest(model: SELDnet, configuration: SELDnetConfiguration, output: URL) throws {
+  static func writeBest(_ objective: TrainingObjective, output: URL) throws {
     do {
-      try model.saveStateDict(to: output.appendingPathComponent("best.safetensors"))
-      let encoder = JSONEncoder()
-      encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-      try AtomicFile.write(try encoder.encode(configuration), to: output.appendingPathComponent("best.config.json"))
+      try objective.module.saveStateDict(to: output.appendingPathComponent("best.safetensors"))
+      try AtomicFile.write(objective.configurationJSON, to: output.appendingPathComponent("best.config.json"))
     } catch {
       throw TrainingError(.writeFailed, "cannot write the best weights in \(output.path): \(error)")
     }

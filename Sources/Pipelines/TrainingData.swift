@@ -1,12 +1,23 @@
+import Datasets
 import Foundation
 import NumPyIO
 
-/// The Task 2 items of an `l3das preprocess` output folder, read row by row from memory-mapped
-/// shards, so a split of any size trains in bounded memory (the page cache holds what is used).
+/// The items of an `l3das preprocess` output folder, read row by row from memory-mapped shards,
+/// so a split of any size trains in bounded memory (the page cache holds what is used).
+///
+/// Task 2 items are one row each (features and label matrix of a scene); Task 1 items are one
+/// row (fixed length) or several (2 s pieces), mixture `[C, S]` and clean target `[1, S]`.
 struct TrainingData {
-  /// One item: its shard and row.
+  /// One item: its shard and rows.
   struct Item {
     var id: String
+    var shard: Int
+    var firstRow: Int
+    var rowCount: Int
+  }
+
+  /// One training example: a row of a shard.
+  struct Row: Equatable {
     var shard: Int
     var row: Int
   }
@@ -51,17 +62,19 @@ struct TrainingData {
     }
   }
 
+  /// The task of the preprocessed split.
+  let task: Task
   let predictors: [MappedArray]
   let targets: [MappedArray]
   /// Every item, in id order.
   let items: [Item]
-  /// `[C, F, T]` of one item's features.
+  /// One row of the predictors: `[C, F, T]` (Task 2) or `[C, S]` (Task 1).
   let featureShape: [Int]
-  /// `[frames, 168]` of one item's labels.
-  let labelShape: [Int]
+  /// One row of the targets: `[frames, 4k]` (Task 2) or `[1, S]` (Task 1).
+  let targetShape: [Int]
 
   /// Opens the preprocessed folder `folder` (`manifest.json` and its shards).
-  /// - Throws: `PreprocessError` when the folder is not a complete, labelled Task 2 output.
+  /// - Throws: `TrainingError` when the folder is not a complete, labelled output.
   init(folder: URL) throws {
     let manifestURL = folder.appendingPathComponent(Preprocessing.manifestName)
     let manifest: PreprocessManifest
@@ -71,30 +84,34 @@ struct TrainingData {
       throw TrainingError(.invalidData,
         "\(manifestURL.path): not a readable l3das preprocess manifest (\(error)); run l3das preprocess first")
     }
-    guard manifest.configuration.task == .soundEventLocalizationDetection else {
-      throw TrainingError(.invalidData, "\(folder.path) holds Task 1 features; SELDnet trains on Task 2 features")
-    }
+    task = manifest.configuration.task
     var predictors: [MappedArray] = []
     var targets: [MappedArray] = []
     var items: [Item] = []
     for shard in manifest.shards where !shard.entries.isEmpty {
       guard let x = shard.predictors, let y = shard.targets else {
-        throw TrainingError(.invalidData, "shard \(shard.index) of \(folder.path) has no labels: training needs a labelled split")
+        throw TrainingError(.invalidData, "shard \(shard.index) of \(folder.path) has no targets: training needs a labelled split")
       }
       let index = predictors.count
-      predictors.append(try MappedArray(folder.appendingPathComponent(x)))
-      targets.append(try MappedArray(folder.appendingPathComponent(y)))
+      let shardPredictors = try MappedArray(folder.appendingPathComponent(x))
+      let shardTargets = try MappedArray(folder.appendingPathComponent(y))
+      let rows = min(shardPredictors.header.shape.first ?? 0, shardTargets.header.shape.first ?? 0)
       for entry in shard.entries {
-        items.append(Item(id: entry.id, shard: index, row: entry.firstRow))
+        guard entry.rowCount >= 1, entry.firstRow >= 0, entry.firstRow + entry.rowCount <= rows else {
+          throw TrainingError(.invalidData, "\(folder.path): \(entry.id) lies outside the rows of shard \(shard.index); preprocess again")
+        }
+        items.append(Item(id: entry.id, shard: index, firstRow: entry.firstRow, rowCount: entry.rowCount))
       }
+      predictors.append(shardPredictors)
+      targets.append(shardTargets)
     }
-    guard let first = predictors.first, let firstLabels = targets.first else {
+    guard let first = predictors.first, let firstTargets = targets.first else {
       throw TrainingError(.invalidData, "\(folder.path): the manifest lists no items")
     }
     featureShape = Array(first.header.shape.dropFirst())
-    labelShape = Array(firstLabels.header.shape.dropFirst())
+    targetShape = Array(firstTargets.header.shape.dropFirst())
     for (x, y) in zip(predictors, targets)
-    where Array(x.header.shape.dropFirst()) != featureShape || Array(y.header.shape.dropFirst()) != labelShape {
+    where Array(x.header.shape.dropFirst()) != featureShape || Array(y.header.shape.dropFirst()) != targetShape {
       throw TrainingError(.invalidData, "\(folder.path): shards have different item shapes")
     }
     self.predictors = predictors
@@ -102,26 +119,24 @@ struct TrainingData {
     self.items = items.sorted { $0.id < $1.id }
   }
 
-  /// The batch of `indices`: features `[b, C, F, T]`, SED targets `[b, frames, k]` and DOA
-  /// targets `[b, frames, 3k]` split from each label row of `k + 3k` values.
-  func batch(_ indices: [Int], activityCount k: Int) -> (x: [Float], sed: [Float], doa: [Float]) {
-    var x: [Float] = []
-    var labels: [Float] = []
-    x.reserveCapacity(indices.count * featureShape.reduce(1, *))
-    for i in indices {
+  /// The rows of the items at `indices`, item by item.
+  func rows(ofItems indices: [Int]) -> [Row] {
+    indices.flatMap { i in
       let item = items[i]
-      predictors[item.shard].append(row: item.row, to: &x)
-      targets[item.shard].append(row: item.row, to: &labels)
+      return (item.firstRow..<(item.firstRow + item.rowCount)).map { Row(shard: item.shard, row: $0) }
     }
-    let width = labelShape[1]
-    var sed: [Float] = []
-    var doa: [Float] = []
-    sed.reserveCapacity(labels.count / width * k)
-    doa.reserveCapacity(labels.count / width * 3 * k)
-    for start in stride(from: 0, to: labels.count, by: width) {
-      sed += labels[start..<(start + k)]
-      doa += labels[(start + k)..<(start + 4 * k)]
+  }
+
+  /// The predictors `[b, featureShape…]` and targets `[b, targetShape…]` of `rows`.
+  func batch(_ rows: [Row]) -> (x: [Float], y: [Float]) {
+    var x: [Float] = []
+    var y: [Float] = []
+    x.reserveCapacity(rows.count * featureShape.reduce(1, *))
+    y.reserveCapacity(rows.count * targetShape.reduce(1, *))
+    for r in rows {
+      predictors[r.shard].append(row: r.row, to: &x)
+      targets[r.shard].append(row: r.row, to: &y)
     }
-    return (x, sed, doa)
+    return (x, y)
   }
 }

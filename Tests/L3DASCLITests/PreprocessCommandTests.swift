@@ -69,6 +69,30 @@ struct PreprocessCommandTests {
         "Preprocessed 2 items (2 rows) of L3DAS22_Task2_dev into 1 shard (0 computed, 1 reused)"))
   }
 
+  @Test("--segment chunks --segment-samples cuts Task 1 recordings into pieces of that length")
+  func task1Segments() throws {
+    let dir = try TemporaryDirectory()
+    let synth = try runL3DAS([
+      "synth", "-o", dir.path("data").path, "--task", "1", "--task1-items", "2", "--task1-splits",
+      "dev", "--seed", "3", "--quiet",
+    ])
+    #expect(synth.status == 0, "\(synth.stderr)")
+    let result = try runL3DAS([
+      "preprocess", "--task", "1", "--input", dir.path("data/L3DAS22_Task1_dev").path, "-o",
+      dir.path("features").path, "--segment", "chunks", "--segment-samples", "16000", "--json",
+      "--quiet",
+    ])
+    #expect(result.status == 0, "\(result.stderr)")
+    let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+    let rows = try #require(report?["rowCount"] as? Int)
+    // Two recordings of 3–7 s: 3–7 one-second pieces each (the last zero-padded).
+    #expect(report?["itemCount"] as? Int == 2 && (6...14).contains(rows))
+    let (mixtures, _) = try NumPyFile.readFloats(dir.path("features/shard-00000.predictors.npy"))
+    #expect(mixtures.shape == [rows, 4, 16000])
+    let (clean, _) = try NumPyFile.readFloats(dir.path("features/shard-00000.targets.npy"))
+    #expect(clean.shape == [rows, 1, 16000])
+  }
+
   @Test(
     "bad arguments give a usage error and a wrong task a runtime error",
     arguments: [
@@ -79,6 +103,18 @@ struct PreprocessCommandTests {
       (
         ["preprocess", "--task", "2", "--input", "/nonexistent/L3DAS22_Task2_dev", "-o", "y"],
         Int32(1), "/nonexistent"
+      ),
+      (
+        ["preprocess", "--task", "2", "--input", "x", "-o", "y", "--segment", "chunks"], Int32(64),
+        "apply to Task 1"
+      ),
+      (
+        ["preprocess", "--task", "1", "--input", "x", "-o", "y", "--segment", "pieces"], Int32(64),
+        "--segment"
+      ),
+      (
+        ["preprocess", "--task", "1", "--input", "x", "-o", "y", "--segment-samples", "0"], Int32(64),
+        "--segment-samples"
       ),
     ])
   func errors(arguments: [String], status: Int32, fragment: String) throws {

@@ -9,8 +9,8 @@ import _TestSupport
 
 @Suite("Task 2 training")
 struct Task2TrainingTests {
-  /// Preprocessed features of a synthetic Task 2 dev split: `items` scenes of 2 s (160
-  /// spectrum frames, 20 label frames), mic A only.
+  /// Preprocessed features of a synthetic Task 2 dev split: `items` scenes of 2 s (64-band
+  /// log-mel, 160 frames; 20 label frames), mic A only.
   private func features(items: Int = 6, microphones: Int = 1) throws -> (TemporaryDirectory, URL) {
     let dir = try TemporaryDirectory()
     var synthetic = SyntheticDataset.Configuration()
@@ -23,6 +23,7 @@ struct Task2TrainingTests {
     var configuration = PreprocessConfiguration.baseline(
       task: .soundEventLocalizationDetection, edition: .l3das22, microphones: microphones)
     configuration.sceneSeconds = 2
+    configuration.task2Features = .logmel
     configuration.itemsPerShard = 4
     let out = dir.path("features")
     _ = try Preprocessing.run(
@@ -35,6 +36,7 @@ struct Task2TrainingTests {
     var recipe = TrainingRecipe.seldnetTiny
     recipe.maxEpochs = epochs
     recipe.patience = 100
+    recipe.batchSize = 1
     return recipe
   }
 
@@ -42,7 +44,7 @@ struct Task2TrainingTests {
   func lossFalls() throws {
     let (dir, data) = try features()
     let run = dir.path("run")
-    let report = try Task2Training.run(recipe: recipe(epochs: 6), data: data, output: run)
+    let report = try Training.run(recipe: recipe(epochs: 6), data: data, output: run)
     #expect(report.trainItems == 4 && report.validationItems == 2)
     #expect(report.epochsRun == 6 && report.stopReason == "max_epochs")
     let losses = report.history.map(\.trainLoss)
@@ -70,10 +72,10 @@ struct Task2TrainingTests {
     let (dir, data) = try features(items: 5)
     let straight = dir.path("straight")
     let split = dir.path("split")
-    let full = try Task2Training.run(recipe: recipe(epochs: 4), data: data, output: straight)
-    let first = try Task2Training.run(recipe: recipe(epochs: 2), data: data, output: split)
+    let full = try Training.run(recipe: recipe(epochs: 4), data: data, output: straight)
+    let first = try Training.run(recipe: recipe(epochs: 2), data: data, output: split)
     #expect(first.epochsRun == 2)
-    let resumed = try Task2Training.run(recipe: recipe(epochs: 4), data: data, output: split, resume: true)
+    let resumed = try Training.run(recipe: recipe(epochs: 4), data: data, output: split, resume: true)
     #expect(resumed.epochsRun == 2)
     #expect(resumed.history.map(\.trainLoss) == full.history.map(\.trainLoss))
     #expect(resumed.history.map(\.validationLoss) == full.history.map(\.validationLoss))
@@ -83,7 +85,7 @@ struct Task2TrainingTests {
       #expect(a == b, "\(file) differs")
     }
     // A finished run resumed again does nothing.
-    let again = try Task2Training.run(recipe: recipe(epochs: 4), data: data, output: split, resume: true)
+    let again = try Training.run(recipe: recipe(epochs: 4), data: data, output: split, resume: true)
     #expect(again.epochsRun == 0 && again.stopReason.hasPrefix("already finished"))
   }
 
@@ -95,31 +97,31 @@ struct Task2TrainingTests {
       do { try body() } catch let error as TrainingError { return error.code } catch { return nil }
       return nil
     }
-    #expect(code { _ = try Task2Training.run(recipe: recipe(epochs: 1), data: data, output: run, resume: true) } == .checkpoint)
-    _ = try Task2Training.run(recipe: recipe(epochs: 1), data: data, output: run)
-    #expect(code { _ = try Task2Training.run(recipe: recipe(epochs: 1), data: data, output: run) } == .checkpoint)
+    #expect(code { _ = try Training.run(recipe: recipe(epochs: 1), data: data, output: run, resume: true) } == .checkpoint)
+    _ = try Training.run(recipe: recipe(epochs: 1), data: data, output: run)
+    #expect(code { _ = try Training.run(recipe: recipe(epochs: 1), data: data, output: run) } == .checkpoint)
     var otherRate = recipe(epochs: 2)
     otherRate.learningRate = 0.5
-    #expect(code { _ = try Task2Training.run(recipe: otherRate, data: data, output: run, resume: true) } == .checkpoint)
+    #expect(code { _ = try Training.run(recipe: otherRate, data: data, output: run, resume: true) } == .checkpoint)
 
     var eightChannels = recipe(epochs: 1)
     eightChannels.seldnet.inputChannels = 8
-    #expect(code { _ = try Task2Training.run(recipe: eightChannels, data: data, output: dir.path("r2")) } == .invalidData)
+    #expect(code { _ = try Training.run(recipe: eightChannels, data: data, output: dir.path("r2")) } == .invalidData)
     var bad = recipe(epochs: 0)
     bad.batchSize = 0
     bad.trainFraction = 1
     do {
-      _ = try Task2Training.run(recipe: bad, data: data, output: dir.path("r3"))
+      _ = try Training.run(recipe: bad, data: data, output: dir.path("r3"))
       Issue.record("a bad recipe ran")
     } catch let error as TrainingError {
       #expect(error.code == .invalidRecipe)
       for key in ["batch_size", "max_epochs", "train_fraction"] { #expect(error.message.contains(key)) }
     }
-    #expect(code { _ = try Task2Training.run(recipe: recipe(epochs: 1), data: dir.path("nothing"), output: dir.path("r4")) } == .invalidData)
+    #expect(code { _ = try Training.run(recipe: recipe(epochs: 1), data: dir.path("nothing"), output: dir.path("r4")) } == .invalidData)
     #expect(!FileManager.default.fileExists(atPath: dir.path("r2").path))
   }
 
-  @Test("the recipes in baselines/ decode to the built-in presets; the official one has PyTorch's parameter count")
+  @Test("the recipes in baselines/ decode to the built-in presets; the official ones have PyTorch's parameter counts")
   func shippedRecipes() throws {
     let baselines = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
       .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("baselines")
@@ -135,5 +137,28 @@ struct Task2TrainingTests {
     let tiny = try recipe("seldnet-tiny")
     #expect(tiny == .seldnetTiny)
     #expect(try SELDnet(tiny.seldnet).parameterCount == 21_144)
+    let l3das21 = try recipe("seldnet-l3das21")
+    #expect(l3das21 == .seldnetL3DAS21 && l3das21.problems.isEmpty)
+    #expect(try SELDnet(l3das21.seldnet).parameterCount == 11_309_288)
+
+    let mmub = try recipe("mmub-l3das22")
+    #expect(mmub == .mimoUNetL3DAS22 && mmub.problems.isEmpty && mmub.loss == "l1")
+    #expect(try MIMOUNet(mmub.mimoUNet).parameterCount == 5_515_012)
+    let fasnet = try recipe("fasnet-l3das21")
+    #expect(fasnet == .fasnetL3DAS21 && fasnet.problems.isEmpty && fasnet.loss == "mse")
+    #expect(try FaSNet(fasnet.fasnet).parameterCount == 5_430_406)
+    let mmubTiny = try recipe("mmub-tiny")
+    #expect(mmubTiny == .mimoUNetTiny && mmubTiny.problems.isEmpty)
+    // Every recipe folder has a README, and every recipe is checked here.
+    let folders = try FileManager.default.contentsOfDirectory(atPath: baselines.path).filter {
+      FileManager.default.fileExists(atPath: baselines.appendingPathComponent($0).appendingPathComponent("config.json").path)
+    }
+    #expect(Set(folders) == ["seldnet-l3das22", "seldnet-l3das21", "seldnet-tiny", "mmub-l3das22", "mmub-tiny", "fasnet-l3das21"])
+    for folder in folders {
+      #expect(FileManager.default.fileExists(atPath: baselines.appendingPathComponent(folder).appendingPathComponent("README.md").path))
+      // A recipe written back decodes to itself.
+      let decoded = try recipe(folder)
+      #expect(try JSONDecoder().decode(TrainingRecipe.self, from: JSONEncoder().encode(decoded)) == decoded)
+    }
   }
 }

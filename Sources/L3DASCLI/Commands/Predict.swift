@@ -52,6 +52,15 @@ struct Predict: ParsableCommand {
   @Option(help: "Task 2 class field: id (0–13, as the official code writes) or name.")
   var classSpelling: SubmissionWriter.ClassSpelling = .id
 
+  @Option(help: "Task 2: scene length in seconds (default: the edition's, 30 or 60), as given to preprocess.")
+  var sceneSeconds: Double?
+
+  @Option(help: "Task 2: the features the model was trained on: spectrum (official), logmel or logmel-intensity.")
+  var features: PreprocessConfiguration.Task2Features = .spectrum
+
+  @Option(help: "Task 2: mark a class slot active when its probability exceeds this (default: the official np.round, i.e. > 0.5).")
+  var sedThreshold: Float?
+
   @Option(help: "Task 1: window length in samples (default: the model's official one).")
   var window: Int?
 
@@ -69,6 +78,12 @@ struct Predict: ParsableCommand {
   func validate() throws {
     guard task == 1 || task == 2 else { throw ValidationError("--task must be 1 or 2") }
     guard mics == 1 || mics == 2 else { throw ValidationError("--mics must be 1 or 2") }
+    if let sceneSeconds, !(0.1...600).contains(sceneSeconds) {
+      throw ValidationError("--scene-seconds must be between 0.1 and 600")
+    }
+    if let sedThreshold, !(sedThreshold > 0 && sedThreshold < 1) {
+      throw ValidationError("--sed-threshold must be between 0 and 1 (exclusive)")
+    }
     if let window, window < 1 { throw ValidationError("--window must be at least 1 sample") }
     if let hop, hop < 1 || hop > (window ?? Int.max) {
       throw ValidationError("--hop must be at least 1 and at most the window")
@@ -93,7 +108,9 @@ struct Predict: ParsableCommand {
     let report = try Task2Prediction.run(
       model: network, split: split, splitFolder: folder,
       output: URL(fileURLWithPath: output, isDirectory: true), microphones: mics,
-      classSpelling: classSpelling, replaceExisting: overwrite, progress: bar)
+      classSpelling: classSpelling, sceneSeconds: sceneSeconds, features: features,
+      sedThreshold: sedThreshold, replaceExisting: overwrite,
+      progress: bar)
     if outputOptions.json {
       try Output.printJSON(report)
     } else {

@@ -51,6 +51,15 @@ struct Preprocess: ParsableCommand {
       """)
   var features: PreprocessConfiguration.Task2Features = .spectrum
 
+  @Option(
+    help: ArgumentHelp(
+      "Task 1: cut every file to one row of --segment-samples (fixed, the L3DAS22 default) or into consecutive pieces (chunks, L3DAS21).",
+      valueName: "fixed|chunks"))
+  var segment: PreprocessConfiguration.Task1Segmenting.Mode?
+
+  @Option(help: "Task 1: samples per row (default: 76672 for L3DAS22, 32000 for L3DAS21).")
+  var segmentSamples: Int?
+
   @Flag(help: "Stop at the first unusable item instead of skipping it.")
   var strict = false
 
@@ -62,6 +71,12 @@ struct Preprocess: ParsableCommand {
     guard itemsPerShard >= 1 else { throw ValidationError("--items-per-shard must be at least 1") }
     if phase && features != .spectrum {
       throw ValidationError("--phase applies to --features spectrum only")
+    }
+    if let segmentSamples, segmentSamples < 1 {
+      throw ValidationError("--segment-samples must be at least 1")
+    }
+    if task == 2 && (segment != nil || segmentSamples != nil) {
+      throw ValidationError("--segment and --segment-samples apply to Task 1")
     }
     if let sceneSeconds, !(0.1...600).contains(sceneSeconds) {
       throw ValidationError("--scene-seconds must be between 0.1 and 600")
@@ -79,6 +94,8 @@ struct Preprocess: ParsableCommand {
     configuration.includesPhase = phase
     configuration.task2Features = features
     if let sceneSeconds { configuration.sceneSeconds = sceneSeconds }
+    if let segment { configuration.task1Segmenting.mode = segment }
+    if let segmentSamples { configuration.task1Segmenting.length = segmentSamples }
     let bar = ProgressBar(
       title: "preprocess", enabled: !outputOptions.quiet && !outputOptions.json,
       everyItem: outputOptions.verbose)
@@ -100,3 +117,14 @@ struct Preprocess: ParsableCommand {
 
 
 extension PreprocessConfiguration.Task2Features: ExpressibleByArgument {}
+
+extension PreprocessConfiguration.Task1Segmenting.Mode: ExpressibleByArgument {
+  init?(argument: String) {
+    switch argument {
+    case "fixed", "fixedLength": self = .fixedLength
+    case "chunks": self = .chunks
+    default: return nil
+    }
+  }
+  static var allValueStrings: [String] { ["fixed", "chunks"] }
+}

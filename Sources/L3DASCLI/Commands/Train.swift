@@ -8,9 +8,11 @@ struct Train: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Train a baseline from a recipe on l3das preprocess output.",
     discussion: """
-      Task 2: SELDnet with the official loss (BCE(sed) + 5 · MSE(doa)), Adam and early \
-      stopping, on the features and labels of `l3das preprocess --task 2`. Recipes are in \
-      baselines/ (seldnet-l3das22: the official hyperparameters; seldnet-tiny: minutes on the \
+      Task 2: SELDnet with the official loss (BCE(sed) + 5 · MSE(doa)) on the features and \
+      labels of `l3das preprocess --task 2`. Task 1: MIMO-UNet (L1) or FaSNet (MSE) on the \
+      mixtures and clean speech of `l3das preprocess --task 1`. Adam and early stopping with \
+      patience and an epoch cap. Recipes are in baselines/ (seldnet-l3das22, mmub-l3das22, \
+      fasnet-l3das21: the official hyperparameters; seldnet-tiny, mmub-tiny: minutes on the \
       synthetic dataset). The first train_fraction of the items in id order train, the rest \
       validate.
 
@@ -60,7 +62,7 @@ struct Train: ParsableCommand {
     let bar = ProgressBar(
       title: "train", enabled: !outputOptions.quiet && !outputOptions.json,
       everyItem: outputOptions.verbose)
-    let report = try Task2Training.run(
+    let report = try Training.run(
       recipe: recipe, data: URL(fileURLWithPath: data, isDirectory: true),
       output: URL(fileURLWithPath: output, isDirectory: true), resume: resume, progress: bar)
     if outputOptions.json {
@@ -68,7 +70,7 @@ struct Train: ParsableCommand {
       return
     }
     print(
-      "Trained a \(report.parameterCount)-parameter SELDnet on \(report.trainItems) items (\(report.validationItems) validate): \(report.epochsRun) epoch\(report.epochsRun == 1 ? "" : "s") this run, stopped by \(report.stopReason)"
+      "Trained a \(report.parameterCount)-parameter \(report.model) on \(report.trainItems) items\(report.trainRows == report.trainItems ? "" : " (\(report.trainRows) pieces)") (\(report.validationItems) validate): \(report.epochsRun) epoch\(report.epochsRun == 1 ? "" : "s") this run, stopped by \(report.stopReason)"
     )
     for epoch in report.history.suffix(5) {
       print(

@@ -1,0 +1,88 @@
+import Datasets
+import Foundation
+import Metrics
+import Models
+import NN
+import Pipelines
+import Submission
+import Synthesis
+import Testing
+import TensorModule
+import _TestSupport
+
+/// End to end on the synthetic dataset: the tiny recipe trains, predicts on held-out scenes,
+/// and must do better than chance.
+@Suite("Tiny baselines learn")
+struct TinyBaselineLearningTests {
+  static let sceneSeconds = 6.0
+  static let frames = 60
+
+  @Test("the tiny SELDnet trained on synthetic scenes beats an empty and a random submission on held-out scenes")
+  func seldnetBeatsChance() throws {
+    let dir = try TemporaryDirectory()
+    // 96 training scenes (67 train, 29 validate), 24 held-out test scenes of another seed.
+    var synthetic = SyntheticDataset.Configuration()
+    synthetic.task1Splits = []
+    synthetic.task2Splits = [.train]
+    synthetic.task2ItemsPerSplit = 96
+    synthetic.task2SceneSeconds = Self.sceneSeconds
+    synthetic.seed = 9
+    try SyntheticDataset.generate(synthetic, at: dir.path("data"))
+    synthetic.task2Splits = [.test]
+    synthetic.task2ItemsPerSplit = 24
+    synthetic.seed = 5
+    try SyntheticDataset.generate(synthetic, at: dir.path("data"))
+    var preprocessing = PreprocessConfiguration.baseline(
+      task: .soundEventLocalizationDetection, edition: .l3das22)
+    preprocessing.sceneSeconds = Self.sceneSeconds
+    preprocessing.task2Features = .logmel
+    _ = try Preprocessing.run(
+      split: try SplitLocation(folder: dir.path("data/L3DAS22_Task2_train")),
+      output: dir.path("features"), configuration: preprocessing)
+
+    let recipe = TrainingRecipe.seldnetTiny
+    let report = try Training.run(recipe: recipe, data: dir.path("features"), output: dir.path("run"))
+    let losses = report.history.map(\.trainLoss)
+    #expect(losses.last! < 0.5 * losses.first!, "train losses \(losses)")
+
+    let model = try SELDnet(recipe.seldnet)
+    try model.loadStateDict(contentsOf: dir.path("run/best.safetensors"))
+    let test = dir.path("data/L3DAS22_Task2_test")
+    let prediction = try Task2Prediction.run(
+      model: model, split: try SplitLocation(folder: test), splitFolder: test,
+      output: dir.path("predicted"), sceneSeconds: Self.sceneSeconds, features: .logmel,
+      sedThreshold: 0.3)
+    #expect(prediction.rowCount > 0)
+
+    // Chance: in every scene as many rows as the model wrote, at uniformly random frames,
+    // classes and positions in the label box.
+    var generator = SplitMix64(seed: 77)
+    let writer = try SubmissionWriter(
+      destination: dir.path("random"), task: .soundEventLocalizationDetection, frameCount: Self.frames)
+    let box = RoomGeometry().labelBox
+    for name in try FileManager.default.contentsOfDirectory(atPath: dir.path("predicted").path)
+    where name.hasSuffix(".csv") {
+      let count = try Task2Rows.read(dir.path("predicted/\(name)"), frameCount: Self.frames).count
+      let rows = (0..<count).map { _ in
+        DetectionRow(
+          frame: Int.random(in: 0..<Self.frames, using: &generator),
+          soundClass: SoundClass.allCases.randomElement(using: &generator)!,
+          position: SIMD3(
+            Double.random(in: -box.x...box.x, using: &generator),
+            Double.random(in: -box.y...box.y, using: &generator),
+            Double.random(in: -box.z...box.z, using: &generator)))
+      }
+      try writer.addTask2(id: String(name.dropLast(4)), rows: rows)
+    }
+    _ = try writer.commit()
+
+    var options = Task2Scoring.Options()
+    options.frameCount = Self.frames
+    let trained = try Task2Scoring.score(submission: dir.path("predicted"), truth: test, options: options).total
+    let random = try Task2Scoring.score(submission: dir.path("random"), truth: test, options: options).total
+    // An all-empty submission has no true positives: F = 0.
+    #expect(trained.fScore > 0.05, "trained \(trained), random \(random)")
+    #expect(trained.fScore > 2 * random.fScore, "trained \(trained), random \(random)")
+    #expect(trained.precision > 2 * random.precision, "trained \(trained), random \(random)")
+  }
+}
