@@ -124,7 +124,15 @@ struct TrainingObjective {
     } catch let error as ModelError {
       throw TrainingError(.invalidData, "\(samples)-sample rows of \(channels) channels do not fit the recipe's \(recipe.model): \(error.message)")
     }
-    let useL1 = recipe.loss == "l1"
+    let loss = recipe.loss
+    // "stft_l1": L1 between STFT magnitudes (Hann 512, hop 128), blind to the phase.
+    let magnitudes = DifferentiableSTFT<Float>(fftLength: 512, hopLength: 128, binCount: 257)
+    func magnitude(_ signal: Tensor<Float>) -> Tensor<Float> {
+      let spectrum = magnitudes.spectrum(signal)
+      let re = spectrum.slice(axis: 1, 0..<257)
+      let im = spectrum.slice(axis: 1, 257..<514)
+      return (re.squared() + im.squared() + 1e-10).sqrt()
+    }
     return TrainingObjective(
       className: className, module: module,
       loss: { x, y, b in
@@ -138,7 +146,12 @@ struct TrainingObjective {
         }
         let t = Tensor<Float>(shape: [b, 1, length], scalars: target)
         let first = estimate.shape[1] == 1 ? estimate : estimate.slice(axis: 1, 0..<1)
-        return useL1 ? l1Loss(first, t) : mseLoss(first, t)
+        switch loss {
+        case "l1": return l1Loss(first, t)
+        case "mse": return mseLoss(first, t)
+        default:
+          return l1Loss(magnitude(first.reshaped([b, length])), magnitude(t.reshaped([b, length])))
+        }
       },
       configurationJSON: configurationJSON)
   }

@@ -46,11 +46,15 @@ struct Task1TrainingTests {
       patience: 100, maxEpochs: epochs, trainFraction: 0.6)
   }
 
-  @Test("MIMO-UNet with L1: the loss falls, and the best weights load with the configuration written beside them")
-  func mimoUNetLearns() throws {
+  @Test(
+    "MIMO-UNet with L1 or STFT-magnitude L1: the loss falls, and the best weights load with the configuration written beside them",
+    arguments: ["l1", "stft_l1"])
+  func mimoUNetLearns(loss: String) throws {
     let (dir, data) = try waveforms(segmenting: .fixedLength(2032))
     let run = dir.path("run")
-    let report = try Training.run(recipe: mimoRecipe(epochs: 5), data: data, output: run)
+    var recipe = mimoRecipe(epochs: 5)
+    recipe.loss = loss
+    let report = try Training.run(recipe: recipe, data: data, output: run)
     #expect(report.model == "MIMO_UNet_Beamforming" && report.parameterCount == 35_928)
     #expect(report.trainItems == 3 && report.validationItems == 2 && report.trainRows == 3)
     let train = report.history.map(\.trainLoss)
