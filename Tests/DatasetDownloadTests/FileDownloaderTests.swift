@@ -133,9 +133,11 @@ struct FileDownloaderTests {
   func stall() throws {
     var route = LoopbackHTTPServer.Route(body: body)
     route.stalls = 1
-    route.stallSeconds = 3
+    route.stallSeconds = 8
     let (server, dir) = try setUp(route)
-    try fastDownloader(idleTimeout: 0.5).download(
+    // 2 s leaves a healthy attempt enough room on a loaded 2-core machine (0.5 s timed out
+    // every attempt while the suite trained networks in parallel); the stall is far longer.
+    try fastDownloader(idleTimeout: 2).download(
       .init(url: server.url("f.zip")), to: dir.path("f.zip"))
     #expect(try Data(contentsOf: dir.path("f.zip")) == body)
     #expect(server.requests.count >= 2)
