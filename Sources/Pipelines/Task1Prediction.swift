@@ -22,6 +22,8 @@ public enum Task1Prediction {
     public var module: any Module<Float>
     public var inputChannels: Int?
     public var enhance: (Tensor<Float>) throws -> Tensor<Float>
+    /// Throws `ModelError` for an input shape `[B, C, S]` the network cannot take.
+    public var validate: ([Int]) throws -> Void
     /// The official window and hop of this model's edition.
     public var window: Int
     public var hop: Int
@@ -31,7 +33,8 @@ public enum Task1Prediction {
       let model = try MIMOUNet(configuration, seed: seed)
       return Model(
         name: "MIMO_UNet_Beamforming", module: model, inputChannels: configuration.inputChannel,
-        enhance: { try model.forward($0) }, window: 76_672, hop: 38_336)
+        enhance: { try model.forward($0) }, validate: { try model.validate(input: $0) },
+        window: 76_672, hop: 38_336)
     }
 
     /// FaSNet (origin or TAC) with the L3DAS21 window 32000 and hop 16000.
@@ -40,12 +43,12 @@ public enum Task1Prediction {
         let model = try FaSNetTAC(configuration, seed: seed)
         return Model(
           name: "FaSNet_TAC", module: model, inputChannels: nil, enhance: { try model.forward($0) },
-          window: 32_000, hop: 16_000)
+          validate: { try model.validate(input: $0) }, window: 32_000, hop: 16_000)
       }
       let model = try FaSNet(configuration, seed: seed)
       return Model(
         name: "FaSNet_origin", module: model, inputChannels: nil, enhance: { try model.forward($0) },
-        window: 32_000, hop: 16_000)
+        validate: { try model.validate(input: $0) }, window: 32_000, hop: 16_000)
     }
 
     /// The model a configuration file describes: `{"class": …, "constructor_args": {…}}` with

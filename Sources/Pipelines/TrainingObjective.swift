@@ -58,8 +58,9 @@ struct TrainingObjective {
     let model = try SELDnet(configuration, seed: recipe.seed)
     let featureShape = data.featureShape
     let (sedWeight, doaWeight) = (Float(recipe.sedWeight), Float(recipe.doaWeight))
+    let className = configuration.variant == .vanilla ? "Seldnet_vanilla" : "Seldnet_augmented"
     return TrainingObjective(
-      className: configuration.variant == .vanilla ? "Seldnet_vanilla" : "Seldnet_augmented",
+      className: className,
       module: model,
       loss: { x, labels, b in
         // Each label row is k SED values then 3k DOA values.
@@ -76,9 +77,7 @@ struct TrainingObjective {
         let doaLoss = mseLoss(doa, Tensor(shape: [b, frames, 3 * k], scalars: doaTarget))
         return sedLoss * sedWeight + doaLoss * doaWeight
       },
-      configurationJSON: try describe(
-        className: configuration.variant == .vanilla ? "Seldnet_vanilla" : "Seldnet_augmented",
-        configuration))
+      configurationJSON: try describe(className: className, configuration))
   }
 
   /// MIMO-UNet or FaSNet on `[C, S]` mixtures against `[1, S]` clean speech, with L1 or MSE.
@@ -95,46 +94,39 @@ struct TrainingObjective {
         .invalidData, "the mixtures are \(data.featureShape) and the targets \(data.targetShape) per row; expected [C, S] and [1, S]")
     }
     let (channels, samples) = (data.featureShape[0], data.featureShape[1])
-    let className: String
-    let module: any Module<Float>
-    let forward: (Tensor<Float>) throws -> Tensor<Float>
+    // The same constructors as `l3das predict`.
+    let model: Task1Prediction.Model
     let configurationJSON: Data
+    switch recipe.model {
+    case "mimo_unet":
+      model = try .mimoUNet(recipe.mimoUNet, seed: recipe.seed)
+      configurationJSON = try describe(className: model.name, recipe.mimoUNet)
+    default:
+      model = try .fasnet(recipe.fasnet, tac: recipe.model == "fasnet_tac", seed: recipe.seed)
+      configurationJSON = try describe(className: model.name, recipe.fasnet)
+    }
+    if let expected = model.inputChannels, expected != channels {
+      throw TrainingError(
+        .invalidData, "the mixtures have \(channels) channels, the recipe's input_channel is \(expected) (check --mics)")
+    }
     do {
-      switch recipe.model {
-      case "mimo_unet":
-        guard recipe.mimoUNet.inputChannel == channels else {
-          throw TrainingError(
-            .invalidData, "the mixtures have \(channels) channels, the recipe's input_channel is \(recipe.mimoUNet.inputChannel) (check --mics)")
-        }
-        let model = try MIMOUNet(recipe.mimoUNet, seed: recipe.seed)
-        try model.validate(input: [1, channels, samples])
-        (className, module, forward) = ("MIMO_UNet_Beamforming", model, { try model.forward($0) })
-        configurationJSON = try describe(className: className, recipe.mimoUNet)
-      case "fasnet":
-        let model = try FaSNet(recipe.fasnet, seed: recipe.seed)
-        try model.validate(input: [1, channels, samples])
-        (className, module, forward) = ("FaSNet_origin", model, { try model.forward($0) })
-        configurationJSON = try describe(className: className, recipe.fasnet)
-      default:
-        let model = try FaSNetTAC(recipe.fasnet, seed: recipe.seed)
-        try model.validate(input: [1, channels, samples])
-        (className, module, forward) = ("FaSNet_TAC", model, { try model.forward($0) })
-        configurationJSON = try describe(className: className, recipe.fasnet)
-      }
+      try model.validate([1, channels, samples])
     } catch let error as ModelError {
       throw TrainingError(.invalidData, "\(samples)-sample rows of \(channels) channels do not fit the recipe's \(recipe.model): \(error.message)")
     }
+    let forward = model.enhance
     let loss = recipe.loss
-    // "stft_l1": L1 between STFT magnitudes (Hann 512, hop 128), blind to the phase.
-    let magnitudes = DifferentiableSTFT<Float>(fftLength: 512, hopLength: 128, binCount: 257)
+    // "stft_l1": L1 between STFT magnitudes (Hann 512, hop 128), blind to the phase; the DFT
+    // bases are built only for that loss.
+    let magnitudes = loss == "stft_l1" ? DifferentiableSTFT<Float>(fftLength: 512, hopLength: 128, binCount: 257) : nil
     func magnitude(_ signal: Tensor<Float>) -> Tensor<Float> {
-      let spectrum = magnitudes.spectrum(signal)
+      let spectrum = magnitudes!.spectrum(signal)
       let re = spectrum.slice(axis: 1, 0..<257)
       let im = spectrum.slice(axis: 1, 257..<514)
       return (re.squared() + im.squared() + 1e-10).sqrt()
     }
     return TrainingObjective(
-      className: className, module: module,
+      className: model.name, module: model.module,
       loss: { x, y, b in
         let estimate = try forward(Tensor(shape: [b, channels, samples], scalars: x))
         let length = estimate.shape[2]

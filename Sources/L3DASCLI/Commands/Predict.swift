@@ -111,16 +111,10 @@ struct Predict: ParsableCommand {
       classSpelling: classSpelling, sceneSeconds: sceneSeconds, features: features,
       sedThreshold: sedThreshold, replaceExisting: overwrite,
       progress: bar)
-    if outputOptions.json {
-      try Output.printJSON(report)
-    } else {
-      print(
-        "Predicted \(report.itemCount) scenes of \(report.split) with a \(report.parameterCount)-parameter SELDnet in \(String(format: "%.1f", report.seconds)) s: \(report.rowCount) rows, \(report.emptyItemCount) empty files"
-      )
-      print("Submission: \(report.output)")
-      print(report.validation.text)
-    }
-    if !report.validation.isValid { throw ExitCode(1) }
+    try finish(
+      report, output: report.output, validation: report.validation,
+      summary: "Predicted \(report.itemCount) scenes of \(report.split) with a \(report.parameterCount)-parameter SELDnet in \(String(format: "%.1f", report.seconds)) s: \(report.rowCount) rows, \(report.emptyItemCount) empty files"
+    )
   }
 
   func runTask1() throws {
@@ -143,16 +137,23 @@ struct Predict: ParsableCommand {
       model: network, split: split, splitFolder: folder,
       output: URL(fileURLWithPath: output, isDirectory: true), microphones: mics, window: window,
       hop: hop, normalization: normalization, replaceExisting: overwrite, progress: bar)
+    try finish(
+      report, output: report.output, validation: report.validation,
+      summary: "Enhanced \(report.itemCount) items of \(report.split) with \(report.model) (\(report.parameterCount) parameters, \(report.windowCount) windows) in \(String(format: "%.1f", report.seconds)) s"
+    )
+  }
+
+  /// Prints the report (`--json`) or its summary, the submission folder and the validation;
+  /// exit 1 when the submission is not valid.
+  func finish(_ report: some Encodable, output: String, validation: SubmissionReport, summary: String) throws {
     if outputOptions.json {
       try Output.printJSON(report)
     } else {
-      print(
-        "Enhanced \(report.itemCount) items of \(report.split) with \(report.model) (\(report.parameterCount) parameters, \(report.windowCount) windows) in \(String(format: "%.1f", report.seconds)) s"
-      )
-      print("Submission: \(report.output)")
-      print(report.validation.text)
+      print(summary)
+      print("Submission: \(output)")
+      print(validation.text)
     }
-    if !report.validation.isValid { throw ExitCode(1) }
+    if !validation.isValid { throw ExitCode(1) }
   }
 
   /// --config, else `<weights>.config.json` or `<prefix>.config.json` beside the weights.
