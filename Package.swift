@@ -3,6 +3,7 @@
 //
 // Layering (dependencies point downwards only; see docs/architecture.md):
 //   layer 5  L3DASCLI (`l3das`), Benchmarks (`l3das-bench`)
+//   layer 4½ Reports (leaderboard Markdown/CSV/JSON/HTML with SVG plots) → Pipelines
 //   layer 4  Pipelines → Metrics, SpeechRecognition, Submission, Features, Models, Datasets, NumPyIO
 //            DatasetDownload → Datasets, L3DASCore, ZIPFoundation
 //   layer 3  Synthesis → Datasets, DSP, AudioIO, TensorModule
@@ -52,6 +53,7 @@ let package = Package(
     .library(name: "SpeechRecognition", targets: ["SpeechRecognition"]),
     .library(name: "Pipelines", targets: ["Pipelines"]),
     .library(name: "DatasetDownload", targets: ["DatasetDownload"]),
+    .library(name: "Reports", targets: ["Reports"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -113,6 +115,10 @@ let package = Package(
       swiftSettings: swiftSettings),
 
     .target(
+      name: "Reports", dependencies: ["Pipelines", "Metrics", "Submission", "L3DASCore"],
+      swiftSettings: swiftSettings),
+
+    .target(
       name: "DatasetDownload",
       dependencies: [
         "Datasets", "L3DASCore", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
@@ -124,7 +130,7 @@ let package = Package(
       name: "L3DASCLI",
       dependencies: [
         "Synthesis", "Datasets", "AudioIO", "Pipelines", "Metrics", "SpeechRecognition", "Submission",
-        "NumPyIO", "Features", "DatasetDownload", "Models", "L3DASCore",
+        "NumPyIO", "Features", "DatasetDownload", "Models", "L3DASCore", "Reports",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings),

@@ -87,3 +87,21 @@ public struct PreprocessReport: Sendable, Codable, Equatable {
   /// Items skipped (`manifest.problems`).
   public var problems: [PreprocessProblem]
 }
+
+/// What `l3das preprocess --shard K/N` writes instead of the manifest:
+/// `manifest.shard-K-of-N.json`, the manifest of its own output shards.
+public struct PreprocessShardManifest: Sendable, Codable, Equatable {
+  /// Which part of the run this is.
+  public var shard: Shard
+  /// How many output shards the whole run has.
+  public var outputShardCount: Int
+  /// The manifest of this part's output shards.
+  public var manifest: PreprocessManifest
+
+  /// Creates a partial manifest.
+  public init(shard: Shard, outputShardCount: Int, manifest: PreprocessManifest) {
+    self.shard = shard
+    self.outputShardCount = outputShardCount
+    self.manifest = manifest
+  }
+}

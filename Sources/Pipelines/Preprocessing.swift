@@ -39,9 +39,13 @@ public enum Preprocessing {
   /// - Returns: the manifest and counts of computed and reused shards.
   /// - Throws: `PreprocessError` for unusable options or output; with `strict`, the error of
   ///   the first failing item (`AudioIOError`, `DatasetError`, `FeatureError`).
+  ///   - shard: with `K/N`, only the output shards at positions ≡ K − 1 mod N are computed, and
+  ///     `manifest.shard-K-of-N.json` is written instead of the manifest; `merge(output:)`
+  ///     writes `manifest.json` once every shard is done (the output shard files are the same
+  ///     as an unsharded run's, so shards may share one folder or be copied together).
   public static func run(
     split: SplitLocation, output: URL, configuration: PreprocessConfiguration, strict: Bool = false,
-    progress: any ProgressReporter = SilentProgress()
+    shard: Shard = .all, progress: any ProgressReporter = SilentProgress()
   ) throws -> PreprocessReport {
     guard configuration.task == split.task else {
       throw PreprocessError(
@@ -77,16 +81,20 @@ public enum Preprocessing {
         "\(output.path): cannot create the output folder: \(error.localizedDescription)")
     }
     let transform = try ItemTransform(configuration: configuration, labelled: split.expectsLabels)
-    let counter = ConcurrentProgress(total: jobs.count, reporter: progress)
+    let size = configuration.itemsPerShard
+    let starts = Array(stride(from: 0, to: jobs.count, by: size))
+    let mine = starts.indices.filter { shard.contains(position: $0) }
+    let counter = ConcurrentProgress(
+      total: mine.reduce(0) { $0 + min(size, jobs.count - starts[$1]) }, reporter: progress)
     var shards: [PreprocessManifest.Shard] = []
     var computed = 0
     var resumed = 0
-    let size = configuration.itemsPerShard
     // A shard is written on a background queue while the next one is computed (at most one
     // write in flight, so at most two shards are in memory).
     let writer = BackgroundWriter()
     defer { try? writer.wait() }
-    for (index, start) in stride(from: 0, to: jobs.count, by: size).enumerated() {
+    for index in mine {
+      let start = starts[index]
       let shardJobs = Array(jobs[start..<min(start + size, jobs.count)])
       let ids = shardJobs.map(\.id)
       if let done = completedShard(index: index, ids: ids, configuration: configuration, in: output)
@@ -107,10 +115,74 @@ public enum Preprocessing {
     try writer.wait()
     let manifest = PreprocessManifest(
       split: split.name, configuration: configuration, shards: shards)
+    let url: URL
+    if shard.isAll {
+      url = output.appendingPathComponent(manifestName)
+      try writeJSON(manifest, to: url)
+    } else {
+      url = output.appendingPathComponent(shardManifestName(shard))
+      try writeJSON(
+        PreprocessShardManifest(shard: shard, outputShardCount: starts.count, manifest: manifest),
+        to: url)
+    }
+    return PreprocessReport(
+      manifest: manifest, manifestPath: url.path, computedShards: computed, resumedShards: resumed,
+      itemCount: manifest.itemCount, rowCount: manifest.rowCount, problems: manifest.problems)
+  }
+
+  /// The partial manifest a `--shard K/N` run writes: `manifest.shard-K-of-N.json`.
+  public static func shardManifestName(_ shard: Shard) -> String {
+    "manifest.shard-\(shard.index)-of-\(shard.count).json"
+  }
+
+  /// Writes `manifest.json` in `output` from the partial manifests of a sharded run
+  /// (`manifest.shard-K-of-N.json`, every K once), equal to the manifest of an unsharded run.
+  ///
+  /// - Throws: `ShardError` for missing, repeated or mismatched shards (another split,
+  ///   configuration or N) and for output shard files that are missing; `PreprocessError` for
+  ///   unreadable manifests.
+  public static func merge(output: URL) throws -> PreprocessReport {
+    let names = ((try? FileManager.default.contentsOfDirectory(atPath: output.path)) ?? [])
+      .filter { $0.hasPrefix("manifest.shard-") && $0.hasSuffix(".json") }.sorted()
+    guard !names.isEmpty else {
+      throw ShardError("\(output.path): no manifest.shard-K-of-N.json files (written by 'l3das preprocess --shard K/N')")
+    }
+    var parts: [PreprocessShardManifest] = []
+    for name in names {
+      let url = output.appendingPathComponent(name)
+      do {
+        parts.append(try JSONDecoder().decode(PreprocessShardManifest.self, from: Data(contentsOf: url)))
+      } catch {
+        throw PreprocessError(.invalidOptions, "\(url.path): not a partial preprocess manifest: \(error)")
+      }
+    }
+    try Shard.checkComplete(parts.map(\.shard), names: names)
+    let first = parts[0]
+    for (part, name) in zip(parts, names).dropFirst() {
+      guard part.manifest.split == first.manifest.split,
+        part.manifest.configuration == first.manifest.configuration,
+        part.outputShardCount == first.outputShardCount
+      else {
+        throw ShardError("\(name) is not from the same run as \(names[0]) (another split, configuration or item count)")
+      }
+    }
+    let shards = parts.flatMap(\.manifest.shards).sorted { $0.index < $1.index }
+    guard shards.map(\.index) == Array(0..<first.outputShardCount) else {
+      throw ShardError(
+        "the partial manifests hold output shards \(shards.map(\.index)), expected 0..<\(first.outputShardCount)")
+    }
+    for record in shards {
+      for file in [record.predictors, record.targets].compactMap({ $0 })
+      where !FileManager.default.fileExists(atPath: output.appendingPathComponent(file).path) {
+        throw ShardError("\(output.appendingPathComponent(file).path) is missing: copy every shard's output into \(output.path) first")
+      }
+    }
+    let manifest = PreprocessManifest(
+      split: first.manifest.split, configuration: first.manifest.configuration, shards: shards)
     let url = output.appendingPathComponent(manifestName)
     try writeJSON(manifest, to: url)
     return PreprocessReport(
-      manifest: manifest, manifestPath: url.path, computedShards: computed, resumedShards: resumed,
+      manifest: manifest, manifestPath: url.path, computedShards: 0, resumedShards: shards.count,
       itemCount: manifest.itemCount, rowCount: manifest.rowCount, problems: manifest.problems)
   }
 

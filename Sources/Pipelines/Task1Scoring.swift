@@ -51,17 +51,30 @@ public enum Task1Scoring {
   public static func score(
     submission: URL, truth: URL, options: Options, progress: any ProgressReporter = SilentProgress()
   ) throws -> Task1Report {
+    Task1Report(
+      items: try partial(
+        submission: submission, truth: truth, options: options, shard: .all, progress: progress))
+  }
+
+  /// Scores the items of one shard (the truth's ids in sorted order, shard K taking positions
+  /// ≡ K − 1 mod N). `Task1Report(items:)` over the items of all shards equals `score`'s
+  /// report exactly: it sorts the items by id and forms every mean from them.
+  /// Missing estimates are reported for the shard's items only; extra ones, by every shard.
+  public static func partial(
+    submission: URL, truth: URL, options: Options, shard: Shard,
+    progress: any ProgressReporter = SilentProgress()
+  ) throws -> [Task1ItemScore] {
     let references = try references(in: truth)
     guard let names = try? FileManager.default.contentsOfDirectory(atPath: submission.path) else {
       throw ScoringError(.notFound, "\(submission.path): no such submission folder")
     }
     let submitted = Set(names.filter { $0.hasSuffix(".npy") && !$0.hasPrefix(".") }.map { String($0.dropLast(4)) })
-    let missing = references.keys.filter { !submitted.contains($0) }.sorted()
+    let ids = shard.select(references.keys.sorted())
+    let missing = ids.filter { !submitted.contains($0) }
     let extra = submitted.filter { references[$0] == nil }.sorted()
     if let message = mismatchMessage(missing: missing, extra: extra, submission: submission.path, fileExtension: "npy") {
       throw ScoringError(.mismatchedItems, message)
     }
-    let ids = references.keys.sorted()
     let pool = STOIPool()
     let results = IndexedResults<Task1ItemScore>(count: ids.count)
     let counter = ConcurrentProgress(total: ids.count, reporter: progress)
@@ -84,7 +97,7 @@ public enum Task1Scoring {
         return score
       }
     }
-    return Task1Report(items: try results.values())
+    return try results.values()
   }
 
   /// Reads a submitted estimate: a float `.npy` array of shape `(N,)`, `(1, N)` or `(N, 1)`

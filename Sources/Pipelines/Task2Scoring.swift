@@ -7,7 +7,7 @@ public import Metrics
 /// the ground truth with the location-sensitive detection metric.
 public enum Task2Scoring {
   /// How to score.
-  public struct Options: Sendable {
+  public struct Options: Sendable, Equatable, Codable {
     /// Match distance in metres (strictly below counts); 2.0 for L3DAS21/22.
     public var threshold: Double = 2.0
     /// `.official` (the leaderboard count) or `.oneToOne` (the correct count).
@@ -59,6 +59,11 @@ public enum Task2Scoring {
     return result
   }
 
+  /// The item ids of the truth folder (see `score`), sorted.
+  public static func truthIDs(in truth: URL) throws -> [String] {
+    try truthFiles(in: truth).keys.sorted()
+  }
+
   /// `folder.appendingPathComponent(name).path` for the path `folder` of a folder URL and a
   /// plain file name, by concatenation (building a URL costs microseconds, as much as reading
   /// a small file).
@@ -73,24 +78,69 @@ public enum Task2Scoring {
   public static func score(
     submission: URL, truth: URL, options: Options, progress: any ProgressReporter = SilentProgress()
   ) throws -> DetectionReport {
+    try count(submission: submission, truth: truth, options: options, shard: .all, progress: progress)
+      .report
+  }
+
+  /// Scores the files of one shard (the truth's `<item>.csv` names in sorted order, shard K
+  /// taking positions ≡ K − 1 mod N) and returns their additive records; `merge` adds the
+  /// records of all shards up to `score`'s report exactly. Missing files are reported for the
+  /// shard's items only; files not in the truth, by every shard.
+  public static func partial(
+    submission: URL, truth: URL, options: Options, shard: Shard,
+    progress: any ProgressReporter = SilentProgress()
+  ) throws -> [DetectionFileRecord] {
+    try count(submission: submission, truth: truth, options: options, shard: shard, progress: progress)
+      .files
+  }
+
+  /// The report of the files of every shard: the records are added in file-name order, the
+  /// order `score` counts them in, so the result equals `score`'s to the bit.
+  ///
+  /// - Throws: `ShardError` when a file appears twice.
+  public static func merge(_ records: [DetectionFileRecord], options: Options) throws -> DetectionReport {
+    var metric = emptyMetric(options)
+    let sorted = records.sorted { $0.file < $1.file }
+    for (a, b) in zip(sorted, sorted.dropFirst()) where a.file == b.file {
+      throw ShardError("\(a.file) was scored by two shards")
+    }
+    for record in sorted {
+      guard record.perClass.count == SoundClass.allCases.count,
+        (record.dcaseStyle != nil) == options.includeDCASEStyle
+      else {
+        throw ShardError("\(record.file): its partial record does not match the scoring options")
+      }
+      metric.add(record)
+    }
+    return metric.report
+  }
+
+  private static func emptyMetric(_ options: Options) -> LocationSensitiveDetection {
+    LocationSensitiveDetection(
+      threshold: options.threshold, matching: options.matching, frameCount: options.frameCount,
+      includeDCASEStyle: options.includeDCASEStyle)
+  }
+
+  private static func count(
+    submission: URL, truth: URL, options: Options, shard: Shard, progress: any ProgressReporter
+  ) throws -> LocationSensitiveDetection {
     let truths = try truthFiles(in: truth)
     guard let names = try? FileManager.default.contentsOfDirectory(atPath: submission.path) else {
       throw ScoringError(.notFound, "\(submission.path): no such submission folder")
     }
+    // Files in name order: the order of the per-file breakdown and of the additions.
+    let ids = shard.select(truths.keys.sorted { "\($0).csv" < "\($1).csv" })
     let submitted = Set(names.filter { $0.hasSuffix(".csv") && !$0.hasPrefix(".") }.map { String($0.dropLast(4)) })
-    let missing = truths.keys.filter { !submitted.contains($0) }.sorted()
+    let missing = ids.filter { !submitted.contains($0) }.sorted()
     let extra = submitted.filter { truths[$0] == nil }.sorted()
     if let message = mismatchMessage(missing: missing, extra: extra, submission: submission.path, fileExtension: "csv") {
       throw ScoringError(.mismatchedItems, message)
     }
-    let ids = truths.keys.sorted()
     let sceneSeconds = Double(options.frameCount) * Task2Rows.frameSeconds
     let counter = ConcurrentProgress(total: ids.count, reporter: progress)
     let frameCount = options.frameCount
     let submissionPath = submission.path
-    var metric = LocationSensitiveDetection(
-      threshold: options.threshold, matching: options.matching, frameCount: frameCount,
-      includeDCASEStyle: options.includeDCASEStyle)
+    var metric = emptyMetric(options)
     // Each worker reads, parses and counts whole files into its own reused buffers; the
     // counts are added in name order.
     try metric.update(files: ids.count, name: { "\(ids[$0]).csv" }) {
@@ -111,6 +161,6 @@ public enum Task2Scoring {
       }
       counter.advance(label: id)
     }
-    return metric.report
+    return metric
   }
 }

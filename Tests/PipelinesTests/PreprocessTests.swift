@@ -136,6 +136,42 @@ struct PreprocessTests {
     #expect(changed.manifest.shards[0].predictorShape == [2, 8, 256, 160])
   }
 
+  @Test("sharded runs into one folder, merged, give the unsharded manifest and the same arrays")
+  func shardedMerge() throws {
+    let dir = try makeDataset()
+    let split = try SplitLocation(folder: dir.path("data/L3DAS22_Task2_dev"))
+    var configuration = task2Configuration(microphones: 1)
+    configuration.itemsPerShard = 1
+    let whole = try Preprocessing.run(split: split, output: dir.path("whole"), configuration: configuration)
+    let out = dir.path("sharded")
+    #expect(throws: ShardError.self) { try Preprocessing.merge(output: out) }
+    let second = try Preprocessing.run(
+      split: split, output: out, configuration: configuration, shard: try Shard(index: 2, count: 2))
+    #expect(second.manifest.shards.map(\.index) == [1])
+    #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent(Preprocessing.manifestName).path))
+    let missing = #expect(throws: ShardError.self) { try Preprocessing.merge(output: out) }
+    #expect(missing?.message.contains("missing shard 1/2") == true)
+    _ = try Preprocessing.run(
+      split: split, output: out, configuration: configuration, shard: try Shard(index: 1, count: 2))
+    let merged = try Preprocessing.merge(output: out)
+    #expect(merged.manifest == whole.manifest)
+    #expect(
+      try Data(contentsOf: out.appendingPathComponent(Preprocessing.manifestName))
+        == Data(contentsOf: dir.path("whole").appendingPathComponent(Preprocessing.manifestName)))
+    for record in whole.manifest.shards {
+      for file in [record.predictors, record.targets].compactMap({ $0 }) {
+        #expect(
+          try Data(contentsOf: out.appendingPathComponent(file))
+            == Data(contentsOf: dir.path("whole").appendingPathComponent(file)), "\(file)")
+      }
+    }
+    // A lost output shard file is named before any manifest is written.
+    try FileManager.default.removeItem(at: out.appendingPathComponent(Preprocessing.manifestName))
+    try FileManager.default.removeItem(at: out.appendingPathComponent(whole.manifest.shards[2].predictors ?? ""))
+    let lost = #expect(throws: ShardError.self) { try Preprocessing.merge(output: out) }
+    #expect(lost?.message.contains("is missing") == true)
+  }
+
   @Test("an unreadable item is listed and skipped, or stops the run with strict")
   func problems() throws {
     let dir = try makeDataset()

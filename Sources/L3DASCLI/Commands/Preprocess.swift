@@ -63,6 +63,9 @@ struct Preprocess: ParsableCommand {
   @Flag(help: "Stop at the first unusable item instead of skipping it.")
   var strict = false
 
+  @Option(help: "Compute only shard K of N of the output shards (every Nth from the Kth) and write manifest.shard-K-of-N.json; 'l3das merge OUTPUT' writes manifest.json when all N are done.")
+  var shard: String?
+
   @OptionGroup var outputOptions: OutputFormatOptions
 
   func validate() throws {
@@ -77,6 +80,9 @@ struct Preprocess: ParsableCommand {
     }
     if task == 2 && (segment != nil || segmentSamples != nil) {
       throw ValidationError("--segment and --segment-samples apply to Task 1")
+    }
+    if let shard {
+      do { _ = try Shard(parsing: shard) } catch { throw ValidationError("--shard: \(error)") }
     }
     if let sceneSeconds, !(0.1...600).contains(sceneSeconds) {
       throw ValidationError("--scene-seconds must be between 0.1 and 600")
@@ -101,7 +107,8 @@ struct Preprocess: ParsableCommand {
       everyItem: outputOptions.verbose)
     let report = try Preprocessing.run(
       split: split, output: URL(fileURLWithPath: output, isDirectory: true),
-      configuration: configuration, strict: strict, progress: bar)
+      configuration: configuration, strict: strict,
+      shard: try shard.map(Shard.init(parsing:)) ?? .all, progress: bar)
     if outputOptions.json {
       try Output.printJSON(report)
       return
@@ -111,7 +118,11 @@ struct Preprocess: ParsableCommand {
       "Preprocessed \(report.itemCount) items (\(report.rowCount) rows) of \(split.name) into \(shards) shard\(shards == 1 ? "" : "s") (\(report.computedShards) computed, \(report.resumedShards) reused)"
     )
     for problem in report.problems { print("  skipped \(problem)") }
-    print("Manifest: \(report.manifestPath)")
+    if let shard {
+      print("Shard \(shard) manifest: \(report.manifestPath) (run 'l3das merge \(output)' once every shard is done)")
+    } else {
+      print("Manifest: \(report.manifestPath)")
+    }
   }
 }
 

@@ -8,13 +8,6 @@ import SpeechRecognition
 extension EmptyReferencePolicy: ExpressibleByArgument {}
 extension LocationSensitiveDetection.Matching: ExpressibleByArgument {}
 
-/// Which recogniser transcribes Task 1 audio.
-enum TranscriberChoice: String, ExpressibleByArgument, CaseIterable {
-  case pocketsphinx
-  case command
-  case precomputed
-}
-
 /// `l3das score`: score a submission against the truth.
 struct Score: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -42,20 +35,7 @@ struct Score: ParsableCommand {
   @Option(help: "The ground-truth folder.")
   var truth: String
 
-  @Option(help: "Task 1: pocketsphinx (built in), command (--asr-command), or precomputed (--transcripts).")
-  var transcriber: TranscriberChoice = .pocketsphinx
-
-  @Option(parsing: .upToNextOption, help: "Task 1: the recogniser command speaking the JSON-lines protocol (docs/metrics.md).")
-  var asrCommand: [String] = []
-
-  @Option(help: "Task 1: folder with reference/<id>.txt and estimate/<id>.txt transcripts.")
-  var transcripts: String?
-
-  @Option(help: "Task 1: transcript cache folder (default: $XDG_CACHE_HOME/l3das/transcripts or ~/.cache/l3das/transcripts).")
-  var cache: String?
-
-  @Flag(help: "Task 1: do not read or write the transcript cache.")
-  var noCache = false
+  @OptionGroup var asr: TranscriberOptions
 
   @Option(help: "Task 1: empty clean transcript: skip (the challenge, jiwer 2.x) or count-insertions (jiwer >= 4).")
   var emptyReference: EmptyReferencePolicy = .skip
@@ -78,16 +58,23 @@ struct Score: ParsableCommand {
   @Option(help: "Also write per-file values to this CSV file.")
   var perFileCSV: String?
 
+  @Option(help: "Score only shard K of N (e.g. 2/8: every 8th item from the 2nd, in sorted order) and write its partial result to --partial; combine all N with 'l3das merge'.")
+  var shard: String?
+
+  @Option(help: "With --shard: where to write this shard's partial result (JSON).")
+  var partial: String?
+
   @OptionGroup var outputOptions: OutputFormatOptions
 
   func validate() throws {
     guard task == 1 || task == 2 else { throw ValidationError("--task must be 1 or 2") }
-    if task == 1, transcriber == .command, asrCommand.isEmpty {
-      throw ValidationError("--transcriber command needs --asr-command")
+    if let shard {
+      do { _ = try Shard(parsing: shard) } catch { throw ValidationError("--shard: \(error)") }
+      if partial == nil { throw ValidationError("--shard needs --partial FILE for the shard's partial result") }
+    } else if partial != nil {
+      throw ValidationError("--partial is written by a sharded run: add --shard K/N")
     }
-    if task == 1, transcriber == .precomputed, transcripts == nil {
-      throw ValidationError("--transcriber precomputed needs --transcripts DIR")
-    }
+    if task == 1 { try asr.check() }
     if task == 2 {
       guard threshold > 0, threshold.isFinite else { throw ValidationError("--threshold must be a positive number of metres") }
       if let frames, frames < 1 { throw ValidationError("--frames must be at least 1") }
@@ -95,37 +82,88 @@ struct Score: ParsableCommand {
   }
 
   func run() throws {
-    if task == 1 { try runTask1() } else { try runTask2() }
+    if let shard, let partial {
+      try runShard(try Shard(parsing: shard), partial: URL(fileURLWithPath: partial))
+    } else if task == 1 {
+      try runTask1()
+    } else {
+      try runTask2()
+    }
   }
 
-  private func makeTranscriber() throws -> any Transcriber {
-    let base: any Transcriber
-    switch transcriber {
-    case .pocketsphinx: base = try PocketSphinxTranscriber()
-    case .command: base = try ExternalCommandTranscriber(command: asrCommand)
-    case .precomputed:
-      return PrecomputedTranscripts(folder: URL(fileURLWithPath: transcripts ?? ".", isDirectory: true))
-    }
-    if noCache { return base }
-    let folder: URL
-    if let cache {
-      folder = URL(fileURLWithPath: cache, isDirectory: true)
-    } else {
-      let environment = ProcessInfo.processInfo.environment
-      let root = environment["XDG_CACHE_HOME"].map { URL(fileURLWithPath: $0) }
-        ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache")
-      folder = root.appendingPathComponent("l3das/transcripts")
-    }
-    return try CachedTranscriber(base, directory: folder)
+  private var submissionURL: URL { URL(fileURLWithPath: submission, isDirectory: true) }
+  private var truthURL: URL { URL(fileURLWithPath: truth, isDirectory: true) }
+
+  private var task2Options: Task2Scoring.Options {
+    Task2Scoring.Options(threshold: threshold, matching: matching, frameCount: frames ?? edition.task2FrameCount)
   }
+
+  /// Scores one shard and writes its partial result.
+  private func runShard(_ shard: Shard, partial: URL) throws {
+    let bar = ProgressBar(title: "score \(shard)", enabled: !outputOptions.quiet, everyItem: outputOptions.verbose)
+    let result: ScorePartial
+    if task == 1 {
+      let asr = try makeTranscriber()
+      let items = try Task1Scoring.partial(
+        submission: submissionURL, truth: truthURL,
+        options: .init(transcriber: asr, emptyReference: emptyReference), shard: shard, progress: bar)
+      result = ScorePartial(
+        shard: shard, submission: submission, truth: truth,
+        truthItemCount: try Task1Scoring.references(in: truthURL).count,
+        task1: .init(transcriber: asr.identifier, emptyReference: emptyReference, items: items))
+    } else {
+      let files = try Task2Scoring.partial(
+        submission: submissionURL, truth: truthURL, options: task2Options, shard: shard, progress: bar)
+      result = ScorePartial(
+        shard: shard, submission: submission, truth: truth,
+        truthItemCount: try Task2Scoring.truthIDs(in: truthURL).count,
+        task2: .init(options: task2Options, files: files))
+    }
+    try result.write(to: partial)
+    let count = result.task1?.items.count ?? result.task2?.files.count ?? 0
+    if outputOptions.json {
+      try Output.printJSON(ShardSummary(shard: shard, items: count, partial: partial.path))
+    } else {
+      print("shard \(shard): \(count) of \(result.truthItemCount) items scored; partial result in \(partial.path)")
+      print("combine all \(shard.count) partial results with: l3das merge PARTIAL...")
+    }
+  }
+
+  private func makeTranscriber() throws -> any Transcriber { try asr.make() }
 
   private func runTask1() throws {
     let asr = try makeTranscriber()
     let bar = ProgressBar(title: "score", enabled: !outputOptions.quiet, everyItem: outputOptions.verbose)
     let report = try Task1Scoring.score(
-      submission: URL(fileURLWithPath: submission, isDirectory: true),
-      truth: URL(fileURLWithPath: truth, isDirectory: true),
+      submission: submissionURL, truth: truthURL,
       options: .init(transcriber: asr, emptyReference: emptyReference), progress: bar)
+    try ScorePrinting.task1(
+      report, transcriber: asr.identifier, officialRunningMean: officialRunningMean,
+      perFileCSV: perFileCSV, output: outputOptions)
+  }
+
+  private func runTask2() throws {
+    let bar = ProgressBar(title: "score", enabled: !outputOptions.quiet, everyItem: outputOptions.verbose)
+    let report = try Task2Scoring.score(
+      submission: submissionURL, truth: truthURL, options: task2Options, progress: bar)
+    try ScorePrinting.task2(report, perFileCSV: perFileCSV, output: outputOptions)
+  }
+}
+
+/// What `l3das score --shard K/N --json` prints.
+struct ShardSummary: Encodable {
+  var shard: Shard
+  var items: Int
+  var partial: String
+}
+
+/// The report output of `score`, shared with `merge` (which prints exactly what an unsharded
+/// `score` prints).
+enum ScorePrinting {
+  static func task1(
+    _ report: Task1Report, transcriber: String, officialRunningMean: Bool, perFileCSV: String?,
+    output: OutputFormatOptions
+  ) throws {
     if let perFileCSV {
       var lines = ["id,stoi,wer,metric,skipped,stoi_too_short,reference_transcript,estimate_transcript"]
       for item in report.items {
@@ -138,10 +176,10 @@ struct Score: ParsableCommand {
       }
       try AtomicWrite.text(lines.joined(separator: "\n") + "\n", to: perFileCSV)
     }
-    if outputOptions.json {
+    if output.json {
       try Output.printJSON(
         Task1Output(
-          transcriber: asr.identifier, headline: officialRunningMean ? "official-running-mean" : "mean",
+          transcriber: transcriber, headline: officialRunningMean ? "official-running-mean" : "mean",
           metric: officialRunningMean ? report.official.metric : report.metric, report: report))
       return
     }
@@ -158,25 +196,18 @@ struct Score: ParsableCommand {
         print("  the official scripts would print metric \(fixed(report.official.metric)) (their running mean counts skipped items; --official-running-mean)")
       }
     }
-    print("  transcriber: \(asr.identifier)")
-    if transcriber == .pocketsphinx {
+    print("  transcriber: \(transcriber)")
+    if transcriber.hasPrefix("pocketsphinx") {
       print("  note: PocketSphinx WER is not comparable with the leaderboard's wav2vec2 WER")
     }
-    if outputOptions.verbose {
+    if output.verbose {
       for item in report.items {
         print("  \(item.id)  " + (item.isSkipped ? "skipped" : "STOI \(fixed(item.stoi ?? 0))  WER \(fixed(item.wer ?? 0))  metric \(fixed(item.metric ?? 0))"))
       }
     }
   }
 
-  private func runTask2() throws {
-    let options = Task2Scoring.Options(
-      threshold: threshold, matching: matching,
-      frameCount: frames ?? edition.task2FrameCount)
-    let bar = ProgressBar(title: "score", enabled: !outputOptions.quiet, everyItem: outputOptions.verbose)
-    let report = try Task2Scoring.score(
-      submission: URL(fileURLWithPath: submission, isDirectory: true),
-      truth: URL(fileURLWithPath: truth, isDirectory: true), options: options, progress: bar)
+  static func task2(_ report: DetectionReport, perFileCSV: String?, output: OutputFormatOptions) throws {
     if let perFileCSV {
       var lines = ["file,tp,fp,fn,precision,recall,f"]
       for file in report.perFile {
@@ -185,7 +216,7 @@ struct Score: ParsableCommand {
       }
       try AtomicWrite.text(lines.joined(separator: "\n") + "\n", to: perFileCSV)
     }
-    if outputOptions.json {
+    if output.json {
       try Output.printJSON(report)
       return
     }
@@ -200,7 +231,7 @@ struct Score: ParsableCommand {
     if let d = report.dcaseStyle {
       print("  DCASE-style (1 s segments, < \(d.threshold) m): ER \(fixed(d.errorRate))  F \(fixed(d.fScore))  LE \(d.localizationError.map { fixed($0) + " m" } ?? "n/a")  LR \(fixed(d.localizationRecall))")
     }
-    if outputOptions.verbose {
+    if output.verbose {
       for file in report.perFile {
         print("  \(file.file)  TP \(file.score.truePositives)  FP \(file.score.falsePositives)  FN \(file.score.falseNegatives)  F \(fixed(file.score.fScore))")
       }

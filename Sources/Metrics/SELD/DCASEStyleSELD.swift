@@ -75,11 +75,25 @@ public struct DCASEStyleSELD: Sendable {
   }
 
   /// Adds one file that is already grouped over `frameCount` frames.
+  ///
+  /// Each file is counted from zero (`fileTally`) and then added to the running totals, so
+  /// the totals depend only on the files' counts and the order they are added in: files
+  /// counted on different machines (`add(_:)`) give the same sums, to the bit.
   mutating func update(prediction: FrameGroups, reference: FrameGroups) {
+    tally += fileTally(prediction: prediction, reference: reference)
+  }
+
+  /// The counts of one grouped file alone; the running totals are not changed.
+  mutating func fileTally(prediction: FrameGroups, reference: FrameGroups) -> DCASEStyleSELDReport.Tally {
+    var file = DCASEStyleSELDReport.Tally()
     workspace.accumulate(
       prediction: prediction, reference: reference, frameCount: frameCount,
-      segmentFrameCount: segmentFrameCount, threshold: threshold, into: &tally)
+      segmentFrameCount: segmentFrameCount, threshold: threshold, into: &file)
+    return file
   }
+
+  /// Adds the counts of a file counted elsewhere (a shard's partial result).
+  public mutating func add(_ file: DCASEStyleSELDReport.Tally) { tally += file }
 
   /// The metrics over all files so far.
   public var report: DCASEStyleSELDReport {
@@ -124,8 +138,8 @@ public struct DCASEStyleSELDReport: Sendable, Equatable, Codable {
   /// `DE_TP / (ε + DE_TP + DE_FN)`.
   public var localizationRecall: Double
 
-  /// Mutable counters of the accumulator.
-  struct Tally: Sendable {
+  /// The additive counts behind the report: one file's, or a sum over files.
+  public struct Tally: Sendable, Equatable, Codable {
     var truePositives = 0
     var falsePositives = 0
     var falseNegatives = 0
@@ -137,6 +151,21 @@ public struct DCASEStyleSELDReport: Sendable, Equatable, Codable {
     var localizationFalsePositives = 0
     var localizationFalseNegatives = 0
     var totalLocalizationError = 0.0
+
+    /// Adds `b`'s counts (and its localisation-error sum) to `a`.
+    public static func += (a: inout Tally, b: Tally) {
+      a.truePositives += b.truePositives
+      a.falsePositives += b.falsePositives
+      a.falseNegatives += b.falseNegatives
+      a.substitutions += b.substitutions
+      a.deletions += b.deletions
+      a.insertions += b.insertions
+      a.referenceCount += b.referenceCount
+      a.localizationTruePositives += b.localizationTruePositives
+      a.localizationFalsePositives += b.localizationFalsePositives
+      a.localizationFalseNegatives += b.localizationFalseNegatives
+      a.totalLocalizationError += b.totalLocalizationError
+    }
   }
 
   init(threshold: Double, segmentFrameCount: Int, tally t: Tally) {

@@ -119,3 +119,30 @@ public struct DetectionReport: Sendable, Equatable, Codable {
   /// The DCASE 2021-style segment metrics, when requested (see `DCASEStyleSELD`).
   public var dcaseStyle: DCASEStyleSELDReport?
 }
+
+/// One file's additive contribution to a `DetectionReport`: its counts, its per-class counts
+/// and, when the DCASE-style report is on, its DCASE-style counts.
+///
+/// Sharded scoring writes these; `LocationSensitiveDetection.add(_:)` re-adds them, so the
+/// merged report equals the one a single run gives.
+public struct DetectionFileRecord: Sendable, Equatable, Codable {
+  /// The file's name in the per-file breakdown.
+  public var file: String
+  /// Its counts.
+  public var score: DetectionScore
+  /// Its counts per class, in class-id order (14 entries).
+  public var perClass: [DetectionScore]
+  /// Its DCASE-style counts, when they were computed.
+  public var dcaseStyle: DCASEStyleSELDReport.Tally?
+
+  /// Creates a record.
+  public init(
+    file: String, score: DetectionScore, perClass: [DetectionScore],
+    dcaseStyle: DCASEStyleSELDReport.Tally?
+  ) {
+    self.file = file
+    self.score = score
+    self.perClass = perClass
+    self.dcaseStyle = dcaseStyle
+  }
+}

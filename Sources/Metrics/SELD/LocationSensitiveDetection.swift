@@ -60,7 +60,7 @@ public struct LocationSensitiveDetection: Sendable {
   private var total = DetectionScore()
   private var classScores = [DetectionScore](
     repeating: DetectionScore(), count: FrameMatcher.classCount)
-  private var fileScores: [DetectionReport.FileScore] = []
+  private var fileRecords: [DetectionFileRecord] = []
   private var counter = FileCounter()
   private var dcaseStyle: DCASEStyleSELD?
 
@@ -104,21 +104,47 @@ public struct LocationSensitiveDetection: Sendable {
     let score = counter.count(
       prediction: prediction, reference: reference, frameCount: frameCount,
       threshold: threshold, matching: matching)
-    add(score, classTallies: counter.matcher.classTallies, file: file)
-    dcaseStyle?.update(prediction: counter.predictionGroups, reference: counter.referenceGroups)
+    let dcase = dcaseStyle?.fileTally(
+      prediction: counter.predictionGroups, reference: counter.referenceGroups)
+    append(score, classTallies: counter.matcher.classTallies, dcase: dcase, file: file)
     return score
   }
 
-  /// Adds one counted file to the totals.
-  private mutating func add(_ score: DetectionScore, classTallies tallies: [Int], file: String) {
-    total += score
-    for c in classScores.indices {
-      classScores[c] += DetectionScore(
+  /// Records one counted file and adds it to the totals.
+  private mutating func append(
+    _ score: DetectionScore, classTallies tallies: [Int], dcase: DCASEStyleSELDReport.Tally?,
+    file: String
+  ) {
+    let perClass = (0..<FrameMatcher.classCount).map { c in
+      DetectionScore(
         truePositives: tallies[3 * c], falsePositives: tallies[3 * c + 1],
         falseNegatives: tallies[3 * c + 2])
     }
-    fileScores.append(DetectionReport.FileScore(file: file, score: score))
+    add(DetectionFileRecord(file: file, score: score, perClass: perClass, dcaseStyle: dcase))
   }
+
+  /// Adds a file counted elsewhere, e.g. by another shard of a sharded run.
+  ///
+  /// Adding the `fileRecords` of every shard, in the order the unsharded run counts the files,
+  /// gives a `report` equal to the unsharded one: the counts are integers, and the one
+  /// floating-point sum (the DCASE-style localisation error) is formed per file and then added
+  /// file by file in that order.
+  ///
+  /// - Precondition: `record.perClass` has one entry per class, and `record.dcaseStyle` is
+  ///   present exactly when this accumulator includes the DCASE-style report.
+  public mutating func add(_ record: DetectionFileRecord) {
+    precondition(record.perClass.count == classScores.count, "a file record needs \(classScores.count) classes")
+    precondition(
+      (record.dcaseStyle != nil) == (dcaseStyle != nil),
+      "a file record must carry DCASE-style counts exactly when the report includes them")
+    total += record.score
+    for c in classScores.indices { classScores[c] += record.perClass[c] }
+    if let tally = record.dcaseStyle { dcaseStyle?.add(tally) }
+    fileRecords.append(record)
+  }
+
+  /// Every file added so far, in order, with everything needed to re-add it elsewhere.
+  public var files: [DetectionFileRecord] { fileRecords }
 
   /// Scores `count` files on all cores and adds them in index order.
   ///
@@ -169,10 +195,10 @@ public struct LocationSensitiveDetection: Sendable {
       }
     }
     for (index, counted) in try results.values().enumerated() {
-      add(counted.score, classTallies: counted.classTallies, file: name(index))
-      if let groups = counted.groups {
-        dcaseStyle?.update(prediction: groups.prediction, reference: groups.reference)
+      let dcase = counted.groups.flatMap { groups in
+        dcaseStyle?.fileTally(prediction: groups.prediction, reference: groups.reference)
       }
+      append(counted.score, classTallies: counted.classTallies, dcase: dcase, file: name(index))
     }
   }
 
@@ -185,7 +211,8 @@ public struct LocationSensitiveDetection: Sendable {
           soundClass: soundClass, name: soundClass.officialName,
           score: classScores[soundClass.rawValue])
       },
-      perFile: fileScores, dcaseStyle: dcaseStyle?.report)
+      perFile: fileRecords.map { DetectionReport.FileScore(file: $0.file, score: $0.score) },
+      dcaseStyle: dcaseStyle?.report)
   }
 
   /// The counts of a single file: what the official `location_sensitive_detection(pred, true,

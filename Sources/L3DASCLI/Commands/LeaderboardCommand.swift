@@ -1,0 +1,109 @@
+import ArgumentParser
+import Datasets
+import Foundation
+import Metrics
+import Pipelines
+import Reports
+
+/// `l3das leaderboard`: validate, score and rank many submissions.
+struct LeaderboardCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "leaderboard",
+    abstract: "Validate, score and rank submissions; write Markdown, CSV, JSON and an HTML report.",
+    discussion: """
+      Each SUBMISSION is a folder or .zip, optionally named: NAME=PATH (default name: the \
+      folder's name). Every submission is validated against the test split (--truth, which \
+      must hold data/ and labels/); valid ones are scored with the challenge metric (Task 1: \
+      (STOI + 1 - WER)/2; Task 2: location-sensitive F) and ranked, equal scores sharing a \
+      rank. Invalid submissions stay on the board, unranked, with every validation problem.
+
+      With -o DIR: writes leaderboard.md, leaderboard.csv, leaderboard.json and index.html \
+      (self-contained: sortable tables, SVG plots of the ranking, per-class P/R/F for Task 2, \
+      STOI and WER distributions for Task 1). The Markdown table (or --json) is printed.
+
+      Scale-out: --shard K/N --partial FILE scores 1/N of the items of every submission; \
+      'l3das merge FILE... -o DIR' then writes exactly the unsharded board (docs/scale-out.md).
+      """)
+
+  @Option(help: "The task: 1 (speech enhancement) or 2 (SELD).")
+  var task: Int
+
+  @Option(help: "The test split folder, with data/ and labels/.")
+  var truth: String
+
+  @Argument(help: "The submissions: folders or .zip files, as PATH or NAME=PATH.")
+  var submissions: [String]
+
+  @Option(name: [.short, .customLong("output")], help: "Write the four reports into this folder.")
+  var output: String?
+
+  @OptionGroup var asr: TranscriberOptions
+
+  @Option(help: "Task 2: a prediction matches a truth of its class when closer than this, in metres.")
+  var threshold: Double = 2.0
+
+  @Option(help: "Task 2: official (the L3DAS22 count) or one-to-one (maximum matching).")
+  var matching: LocationSensitiveDetection.Matching = .official
+
+  @Option(help: "Task 2: edition of the truth: 2022 (30 s scenes) or 2021 (60 s).")
+  var edition: Edition = .l3das22
+
+  @Option(help: "Score only shard K of N and write its partial result to --partial; combine with 'l3das merge'.")
+  var shard: String?
+
+  @Option(help: "With --shard: where to write this shard's partial result (JSON).")
+  var partial: String?
+
+  @OptionGroup var outputOptions: OutputFormatOptions
+
+  func validate() throws {
+    guard task == 1 || task == 2 else { throw ValidationError("--task must be 1 or 2") }
+    guard !submissions.isEmpty else { throw ValidationError("give at least one submission") }
+    guard threshold > 0, threshold.isFinite else { throw ValidationError("--threshold must be a positive number of metres") }
+    if task == 1 { try asr.check() }
+    if let shard {
+      do { _ = try Shard(parsing: shard) } catch { throw ValidationError("--shard: \(error)") }
+      if partial == nil { throw ValidationError("--shard needs --partial FILE") }
+    } else if partial != nil {
+      throw ValidationError("--partial is written by a sharded run: add --shard K/N")
+    }
+  }
+
+  func run() throws {
+    let options = Leaderboard.Options(
+      task: task == 1 ? .speechEnhancement : .soundEventLocalizationDetection,
+      edition: task == 2 ? edition : nil,
+      task1: task == 1 ? .init(transcriber: try asr.make()) : nil,
+      task2: .init(threshold: threshold, matching: matching, frameCount: edition.task2FrameCount))
+    let entries = submissions.map(Leaderboard.Submission.init(argument:))
+    let truthURL = URL(fileURLWithPath: truth, isDirectory: true)
+    let bar = ProgressBar(title: "leaderboard", enabled: !outputOptions.quiet && !outputOptions.json, everyItem: outputOptions.verbose)
+    if let shard, let partial {
+      let shard = try Shard(parsing: shard)
+      let result = try Leaderboard.partial(
+        submissions: entries, truth: truthURL, options: options, shard: shard, progress: bar)
+      try result.write(to: URL(fileURLWithPath: partial))
+      print("leaderboard shard \(shard): \(entries.count) submissions validated, their shard's items scored; partial result in \(partial)")
+      return
+    }
+    let result = try Leaderboard.run(submissions: entries, truth: truthURL, options: options, progress: bar)
+    try LeaderboardOutput.emit(result, output: output, json: outputOptions.json)
+  }
+}
+
+/// The leaderboard's outputs, shared with `merge`.
+enum LeaderboardOutput {
+  static func emit(_ result: Leaderboard.Result, output: String?, json: Bool) throws {
+    var page: URL?
+    if let output {
+      page = try LeaderboardReport.write(result, to: URL(fileURLWithPath: output, isDirectory: true))
+    }
+    if json {
+      print(String(decoding: try LeaderboardReport.json(result), as: UTF8.self))
+    } else {
+      print(LeaderboardReport.markdown(result), terminator: "")
+      if let page { print("\nReports: \(page.deletingLastPathComponent().path)/{leaderboard.md,leaderboard.csv,leaderboard.json,index.html}") }
+    }
+  }
+}
+

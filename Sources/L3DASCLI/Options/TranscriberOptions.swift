@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import Metrics
+import SpeechRecognition
+
+/// Which recogniser transcribes Task 1 audio.
+enum TranscriberChoice: String, ExpressibleByArgument, CaseIterable {
+  case pocketsphinx
+  case command
+  case precomputed
+}
+
+/// The Task 1 recogniser options shared by `score` and `leaderboard`.
+struct TranscriberOptions: ParsableArguments {
+  @Option(help: "Task 1: pocketsphinx (built in), command (--asr-command), or precomputed (--transcripts).")
+  var transcriber: TranscriberChoice = .pocketsphinx
+
+  @Option(parsing: .upToNextOption, help: "Task 1: the recogniser command speaking the JSON-lines protocol (docs/metrics.md).")
+  var asrCommand: [String] = []
+
+  @Option(help: "Task 1: folder with reference/<id>.txt and estimate/<id>.txt transcripts.")
+  var transcripts: String?
+
+  @Option(help: "Task 1: transcript cache folder (default: $XDG_CACHE_HOME/l3das/transcripts or ~/.cache/l3das/transcripts).")
+  var cache: String?
+
+  @Flag(help: "Task 1: do not read or write the transcript cache.")
+  var noCache = false
+
+  /// Checks that the chosen recogniser has what it needs.
+  func check() throws {
+    if transcriber == .command, asrCommand.isEmpty {
+      throw ValidationError("--transcriber command needs --asr-command")
+    }
+    if transcriber == .precomputed, transcripts == nil {
+      throw ValidationError("--transcriber precomputed needs --transcripts DIR")
+    }
+  }
+
+  /// The recogniser, wrapped in the transcript cache unless --no-cache.
+  func make() throws -> any Transcriber {
+    let base: any Transcriber
+    switch transcriber {
+    case .pocketsphinx: base = try PocketSphinxTranscriber()
+    case .command: base = try ExternalCommandTranscriber(command: asrCommand)
+    case .precomputed:
+      return PrecomputedTranscripts(folder: URL(fileURLWithPath: transcripts ?? ".", isDirectory: true))
+    }
+    if noCache { return base }
+    let folder: URL
+    if let cache {
+      folder = URL(fileURLWithPath: cache, isDirectory: true)
+    } else {
+      let environment = ProcessInfo.processInfo.environment
+      let root = environment["XDG_CACHE_HOME"].map { URL(fileURLWithPath: $0) }
+        ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache")
+      folder = root.appendingPathComponent("l3das/transcripts")
+    }
+    return try CachedTranscriber(base, directory: folder)
+  }
+}

@@ -1,0 +1,107 @@
+import Foundation
+public import Pipelines
+
+/// The ranking as rows of cells, shared by the Markdown, CSV and HTML outputs.
+public struct LeaderboardTable: Sendable {
+  /// Column titles.
+  public var columns: [String]
+  /// One row per entry, in board order; cells are plain text.
+  public var rows: [[String]]
+  /// Which columns hold numbers (right-aligned, sorted numerically in the page).
+  public var numeric: [Bool]
+
+  /// The table of `result`.
+  public init(_ result: Leaderboard.Result) {
+    if result.task == 1 {
+      columns = ["Rank", "Submission", "Metric", "STOI", "WER", "Scored", "Skipped", "Status"]
+      numeric = [true, false, true, true, true, true, true, false]
+    } else {
+      columns = [
+        "Rank", "Submission", "F", "Precision", "Recall", "TP", "FP", "FN", "DCASE ER", "DCASE F",
+        "LE (m)", "Status",
+      ]
+      numeric = [true, false, true, true, true, true, true, true, true, true, true, false]
+    }
+    let columnCount = columns.count
+    rows = result.entries.map { entry in
+      let rank = entry.rank.map(String.init) ?? "–"
+      let status = Self.status(entry)
+      if let report = entry.task1 {
+        return [
+          rank, entry.name, Self.number(report.metric), Self.number(report.stoi), Self.number(report.wer),
+          String(report.scoredCount), String(report.skippedCount), status,
+        ]
+      }
+      if let report = entry.task2 {
+        let d = report.dcaseStyle
+        return [
+          rank, entry.name, Self.number(report.total.fScore), Self.number(report.total.precision),
+          Self.number(report.total.recall), String(report.total.truePositives),
+          String(report.total.falsePositives), String(report.total.falseNegatives),
+          d.map { Self.number($0.errorRate) } ?? "", d.map { Self.number($0.fScore) } ?? "",
+          d?.localizationError.map { Self.number($0) } ?? "", status,
+        ]
+      }
+      let blanks = Array(repeating: "", count: columnCount - 3)
+      return [rank, entry.name] + blanks + [status]
+    }
+  }
+
+  /// "ok", "ok (2 warnings)", "invalid: 3 errors" or "failed: …".
+  public static func status(_ entry: Leaderboard.Entry) -> String {
+    if let failure = entry.failure { return "failed: " + (failure.split(separator: "\n").first.map(String.init) ?? failure) }
+    let errors = entry.errors.count
+    if errors > 0 { return "invalid: \(errors) error\(errors == 1 ? "" : "s")" }
+    let warnings = entry.problems.count
+    return warnings == 0 ? "ok" : "ok (\(warnings) warning\(warnings == 1 ? "" : "s"))"
+  }
+
+  /// Four decimals, as the challenge pages print scores.
+  static func number(_ value: Double) -> String { String(format: "%.4f", value) }
+
+  /// A GitHub-flavoured Markdown table, with the invalid submissions' problems below it.
+  public func markdown(title: String, result: Leaderboard.Result) -> String {
+    func cell(_ text: String) -> String {
+      text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+    }
+    var lines = ["# \(title)", ""]
+    lines.append("Truth: `\(result.truth)` (\(result.itemCount) items). " + Self.settings(result))
+    lines.append("")
+    lines.append("| " + columns.joined(separator: " | ") + " |")
+    lines.append("|" + numeric.map { $0 ? " ---: |" : " --- |" }.joined())
+    for row in rows { lines.append("| " + row.map(cell).joined(separator: " | ") + " |") }
+    let unranked = result.entries.filter { !$0.isRanked }
+    if !unranked.isEmpty {
+      lines += ["", "## Not ranked", ""]
+      for entry in unranked {
+        lines.append("- **\(cell(entry.name))** (`\(entry.path)`): \(cell(Self.status(entry)))")
+        if let failure = entry.failure, failure.contains("\n") {
+          for line in failure.split(separator: "\n").dropFirst().prefix(20) { lines.append("  - \(cell(String(line)))") }
+        }
+        for problem in entry.errors.prefix(20) { lines.append("  - \(cell(problem.description))") }
+        if entry.errors.count > 20 { lines.append("  - … \(entry.errors.count - 20) more") }
+      }
+    }
+    return lines.joined(separator: "\n") + "\n"
+  }
+
+  /// RFC 4180 CSV with a header row.
+  public var csv: String {
+    func field(_ text: String) -> String {
+      guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+      return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+    let header = columns.map { $0.lowercased().replacingOccurrences(of: " ", with: "_") }
+      .map { $0.replacingOccurrences(of: "(", with: "").replacingOccurrences(of: ")", with: "") }
+    return ([header] + rows).map { $0.map(field).joined(separator: ",") }.joined(separator: "\n") + "\n"
+  }
+
+  /// One line describing how the board was scored.
+  static func settings(_ result: Leaderboard.Result) -> String {
+    if result.task == 1 {
+      return "Metric: mean of (STOI + 1 − WER)/2; transcriber: \(result.transcriber ?? "unknown")."
+    }
+    guard let options = result.task2Options else { return "" }
+    return "Metric: location-sensitive F (micro), threshold \(options.threshold) m, matching \(options.matching.rawValue), \(options.frameCount) frames per file."
+  }
+}
