@@ -208,6 +208,13 @@ let package = Package(
       ],
       exclude: ["Snapshots"], swiftSettings: swiftSettings),
     .testTarget(
+      name: "ReportsTests",
+      dependencies: [
+        "Reports", "Pipelines", "Metrics", "Submission", "Synthesis", "Datasets", "NumPyIO",
+        "TensorModule", "_TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+      ],
+      swiftSettings: swiftSettings),
+    .testTarget(
       name: "DatasetDownloadTests",
       dependencies: [
         "DatasetDownload", "Datasets", "Synthesis", "AudioIO", "L3DASCore", "_TestSupport",

@@ -92,10 +92,12 @@ enum SVGChart {
       svg += "<text x=\"\(f(labelX))\" y=\"\(f(labelY))\" text-anchor=\"end\" transform=\"rotate(-45 \(f(labelX)) \(f(labelY)))\">\(escape(truncated(category, 20)))</text>\n"
     }
     svg += "<line x1=\"\(f(left))\" y1=\"\(f(top + plotHeight))\" x2=\"\(f(width - right))\" y2=\"\(f(top + plotHeight))\" stroke=\"black\"/>\n"
+    var legendX = left
     for (s, entry) in series.enumerated() {
-      let x = left + 90 * Double(s)
-      svg += "<rect x=\"\(f(x))\" y=\"28\" width=\"12\" height=\"12\" fill=\"\(palette[s % palette.count])\"/>"
-      svg += "<text x=\"\(f(x + 16))\" y=\"38\">\(escape(entry.name))</text>\n"
+      let name = truncated(entry.name, 24)
+      svg += "<rect x=\"\(f(legendX))\" y=\"28\" width=\"12\" height=\"12\" fill=\"\(palette[s % palette.count])\"/>"
+      svg += "<text x=\"\(f(legendX + 16))\" y=\"38\">\(escape(name))</text>\n"
+      legendX += 36 + 7 * Double(name.count)
     }
     return svg + "</svg>\n"
   }
