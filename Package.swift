@@ -3,6 +3,7 @@
 //
 // Layering (dependencies point downwards only; see docs/architecture.md):
 //   layer 5  L3DASCLI (`l3das`), Benchmarks (`l3das-bench`)
+//   layer 4¾ Demo (the end-to-end demo) → Reports, Pipelines, Synthesis
 //   layer 4½ Reports (leaderboard Markdown/CSV/JSON/HTML with SVG plots) → Pipelines
 //   layer 4  Pipelines → Metrics, SpeechRecognition, Submission, Features, Models, Datasets, NumPyIO
 //            DatasetDownload → Datasets, L3DASCore, ZIPFoundation
@@ -54,6 +55,7 @@ let package = Package(
     .library(name: "Pipelines", targets: ["Pipelines"]),
     .library(name: "DatasetDownload", targets: ["DatasetDownload"]),
     .library(name: "Reports", targets: ["Reports"]),
+    .library(name: "Demo", targets: ["Demo"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -119,6 +121,14 @@ let package = Package(
       swiftSettings: swiftSettings),
 
     .target(
+      name: "Demo",
+      dependencies: [
+        "Pipelines", "Reports", "Synthesis", "Submission", "Models", "Datasets", "Metrics", "AudioIO",
+        "TensorModule", "L3DASCore",
+      ],
+      swiftSettings: swiftSettings),
+
+    .target(
       name: "DatasetDownload",
       dependencies: [
         "Datasets", "L3DASCore", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
@@ -130,7 +140,7 @@ let package = Package(
       name: "L3DASCLI",
       dependencies: [
         "Synthesis", "Datasets", "AudioIO", "Pipelines", "Metrics", "SpeechRecognition", "Submission",
-        "NumPyIO", "Features", "DatasetDownload", "Models", "L3DASCore", "Reports",
+        "NumPyIO", "Features", "DatasetDownload", "Models", "L3DASCore", "Reports", "Demo",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings),
@@ -213,6 +223,9 @@ let package = Package(
         "Reports", "Pipelines", "Metrics", "Submission", "Synthesis", "Datasets", "NumPyIO",
         "TensorModule", "_TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
       ],
+      swiftSettings: swiftSettings),
+    .testTarget(
+      name: "DemoTests", dependencies: ["Demo", "Pipelines", "Metrics", "L3DASCore", "_TestSupport"],
       swiftSettings: swiftSettings),
     .testTarget(
       name: "DatasetDownloadTests",

@@ -13,5 +13,5 @@ struct L3DAS: ParsableCommand {
       """,
     version: "0.1.0",
     subcommands: [Synth.self, Info.self, Validate.self, Score.self, Stoi.self, Wer.self, Preprocess.self, Parity.self, Train.self, Predict.self,
-      LeaderboardCommand.self, Merge.self, Download.self, Verify.self])
+      LeaderboardCommand.self, Merge.self, DemoCommand.self, Download.self, Verify.self])
 }

@@ -97,7 +97,7 @@ public enum Training {
     public var bestWeights: String
   }
 
-  static let checkpointName = "checkpoint"
+  public static let checkpointName = "checkpoint"
 
   /// Trains (or, with `resume`, continues training) in `output`.
   ///
