@@ -7,9 +7,12 @@ struct L3DAS: ParsableCommand {
     commandName: "l3das",
     abstract: "Toolkit and scorer for the L3DAS 3D-audio challenges (L3DAS21, L3DAS22).",
     discussion: """
-      Start offline with a synthetic L3DAS22-format dataset:
+      Everything end to end, offline, in minutes (synthetic data, tiny baselines, leaderboards):
+        l3das demo
+      A synthetic L3DAS22-format dataset to explore:
         l3das synth --output l3das-data
         l3das info l3das-data
+      Guide: docs/user-guide.md
       """,
     version: "0.1.0",
     subcommands: [Synth.self, Info.self, Validate.self, Score.self, Stoi.self, Wer.self, Preprocess.self, Parity.self, Train.self, Predict.self,
