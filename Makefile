@@ -1,9 +1,11 @@
 # l3das-swift: two commands do everything on a fresh Debian machine (as root, or with sudo).
-#   make demo   install what is needed, build, write the synthetic L3DAS22 dataset, describe it
+#   make demo   install what is needed, build, then run the end-to-end demo: synthesise a small
+#               dataset, preprocess, train the tiny baselines, predict, validate, score, rank
+#               (reports in l3das-demo/reports; a few minutes on two cores, offline)
 #   make test   install what is needed, build, run the whole test suite
-DEBIAN_PACKAGES := libsndfile1-dev libfftw3-dev libopenblas-dev libssl-dev zlib1g-dev pkg-config pocketsphinx-testdata libpocketsphinx-dev pocketsphinx-en-us python3
+DEBIAN_PACKAGES := libsndfile1-dev libfftw3-dev libopenblas-dev libssl-dev zlib1g-dev pkg-config pocketsphinx-testdata libpocketsphinx-dev pocketsphinx-en-us python3 chromium-headless-shell
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-DATA ?= l3das-data
+DEMO ?= l3das-demo
 
 .PHONY: demo test deps build release bench
 
@@ -17,8 +19,7 @@ release: deps
 	swift build -c release --product l3das
 
 demo: release
-	.build/release/l3das synth --output $(DATA) --overwrite
-	.build/release/l3das info $(DATA)
+	.build/release/l3das demo --output $(DEMO)
 
 build: deps
 	swift build --build-tests

@@ -30,19 +30,19 @@ public enum Demo {
     /// Seed of the synthetic data and of training.
     public var seed: UInt64 = 2026
     /// Task 2 training scenes.
-    public var task2TrainScenes = 48
+    public var task2TrainScenes = 96
     /// Task 2 held-out test scenes.
     public var task2TestScenes = 8
     /// Task 2 scene length in seconds.
     public var sceneSeconds = 6.0
     /// Task 2 training epochs.
-    public var task2Epochs = 15
+    public var task2Epochs = 30
     /// Task 1 training recordings.
-    public var task1TrainItems = 24
+    public var task1TrainItems = 32
     /// Task 1 test recordings.
     public var task1TestItems = 6
     /// Task 1 training epochs.
-    public var task1Epochs = 3
+    public var task1Epochs = 8
 
     /// The default demo.
     public init() {}

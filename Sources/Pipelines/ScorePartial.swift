@@ -1,5 +1,5 @@
 public import Foundation
-public import L3DASCore
+import L3DASCore
 public import Metrics
 
 /// The partial result of `l3das score --shard K/N`: the additive per-item values of one shard,

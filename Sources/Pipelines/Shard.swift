@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// One of N deterministic parts of a run, for spreading `score`, `preprocess` and `leaderboard`
 /// over several machines (`--shard K/N`, K counted from 1).
