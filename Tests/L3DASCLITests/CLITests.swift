@@ -38,6 +38,7 @@ struct CLITests {
     "the help lists the commands and matches its snapshot",
     arguments: [["--help"], ["synth", "--help"], ["info", "--help"], ["validate", "--help"], ["score", "--help"], ["stoi", "--help"], ["wer", "--help"],
       ["parity", "--help"], ["train", "--help"], ["predict", "--help"], ["download", "--help"], ["verify", "--help"],
+      ["leaderboard", "--help"], ["merge", "--help"], ["demo", "--help"],
     ])
   func help(arguments: [String]) throws {
     let result = try l3das(arguments)
@@ -174,6 +175,79 @@ struct CLITests {
     #expect(csv.hasPrefix("file,tp,fp,fn,precision,recall,f\n") && csv.split(separator: "\n").count == 3)
     let usage = try l3das(["score", "--task", "2", "--submission", submission.path, "--truth", split.path, "--matching", "best"])
     #expect(usage.status == 64 && usage.stderr.contains("--matching"))
+  }
+
+  /// A synthetic Task 2 test split of `count` 3 s scenes and two submissions: its own labels
+  /// (`perfect`) and the labels with every row's x moved by 3 m on alternate files (`shifted`).
+  private func task2Fixture(_ dir: TemporaryDirectory, count: Int) throws -> (split: URL, perfect: URL, shifted: URL) {
+    #expect(try l3das(["synth", "-o", dir.path("data").path, "--task", "2", "--task2-items", "\(count)", "--task2-splits", "test", "--scene-seconds", "3", "--seed", "11", "--quiet"]).status == 0)
+    let split = dir.path("data").appendingPathComponent("L3DAS22_Task2_test")
+    let perfect = dir.path("perfect"), shifted = dir.path("shifted")
+    for folder in [perfect, shifted] { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
+    for (index, item) in try SplitLocation(folder: split).task2Items().sortedItems().enumerated() {
+      let rows = Task2Rows.frames(from: try item.loadLabels(), frameCount: 30, sceneSeconds: 3)
+      func text(shift: Double) -> String {
+        rows.map { "\($0.frame),\($0.soundClass.officialName),\($0.position.x + shift),\($0.position.y),\($0.position.z)\n" }.joined()
+      }
+      try text(shift: 0).write(to: perfect.appendingPathComponent("\(item.id).csv"), atomically: true, encoding: .utf8)
+      try text(shift: index.isMultiple(of: 2) ? 3 : 0).write(to: shifted.appendingPathComponent("\(item.id).csv"), atomically: true, encoding: .utf8)
+    }
+    return (split, perfect, shifted)
+  }
+
+  @Test("score --shard K/N on three machines, then merge: the same JSON as one unsharded score")
+  func shardedScore() throws {
+    let dir = try TemporaryDirectory()
+    let (split, _, shifted) = try task2Fixture(dir, count: 3)  // 9 scenes: 3 per overlap class
+    let common = ["score", "--task", "2", "--submission", shifted.path, "--truth", split.path, "--frames", "30", "--quiet"]
+    let whole = try l3das(common + ["--json"])
+    #expect(whole.status == 0, "\(whole.stderr)")
+    var partials: [String] = []
+    for k in 1...3 {
+      let partial = dir.path("part-\(k).json").path
+      let run = try l3das(common + ["--shard", "\(k)/3", "--partial", partial])
+      #expect(run.status == 0, "\(run.stderr)")
+      partials.append(partial)
+    }
+    let merged = try l3das(["merge"] + partials.reversed() + ["--json"])
+    #expect(merged.status == 0, "\(merged.stderr)")
+    let wholeJSON = try JSONSerialization.jsonObject(with: Data(whole.stdout.utf8)) as? NSDictionary
+    let mergedJSON = try JSONSerialization.jsonObject(with: Data(merged.stdout.utf8)) as? NSDictionary
+    #expect(wholeJSON != nil && wholeJSON == mergedJSON)
+    let f = (wholeJSON?["total"] as? [String: Any])?["fScore"] as? Double ?? 1
+    #expect(f > 0.1 && f < 0.99, "the shifted submission scores in between: \(f)")
+    // A shard missing, and a shard given twice: refused with the reason, exit 1.
+    let missing = try l3das(["merge", partials[0], partials[1]])
+    #expect(missing.status == 1 && missing.stderr.contains("3"), "\(missing.stderr)")
+    let twice = try l3das(["merge", partials[0], partials[0], partials[1], partials[2]])
+    #expect(twice.status == 1, "\(twice.stderr)")
+  }
+
+  @Test("leaderboard ranks submission folders, lists an invalid submission with its problems, writes four reports")
+  func leaderboard() throws {
+    let dir = try TemporaryDirectory()
+    let (split, perfect, shifted) = try task2Fixture(dir, count: 1)
+    let broken = dir.path("broken")
+    try FileManager.default.createDirectory(at: broken, withIntermediateDirectories: true)
+    try "not,a,valid\n".write(to: broken.appendingPathComponent("stray.csv"), atomically: true, encoding: .utf8)
+    let out = dir.path("board")
+    let result = try l3das([
+      "leaderboard", "--task", "2", "--truth", split.path, "shifted=\(shifted.path)", "perfect=\(perfect.path)",
+      "broken=\(broken.path)", "--json", "--quiet", "-o", out.path,
+    ])
+    #expect(result.status == 0, "\(result.stderr)")
+    let board = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+    let entries = board?["entries"] as? [[String: Any]] ?? []
+    #expect(entries.map { $0["name"] as? String } == ["perfect", "shifted", "broken"])
+    #expect(entries.map { $0["rank"] as? Int } == [1, 2, nil])
+    #expect((entries.last?["problems"] as? [Any])?.isEmpty == false)
+    for name in ["leaderboard.md", "leaderboard.csv", "leaderboard.json", "index.html"] {
+      #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(name).path), "\(name)")
+    }
+    let markdown = try l3das(["leaderboard", "--task", "2", "--truth", split.path, "perfect=\(perfect.path)", "--quiet"])
+    #expect(markdown.status == 0 && markdown.stdout.contains("| 1 ") && markdown.stdout.contains("perfect"), "\(markdown.stdout)")
+    let usage = try l3das(["leaderboard", "--task", "2", "--truth", split.path])
+    #expect(usage.status == 64 && usage.stderr.contains("<submissions>"))
   }
 
   @Test("validate: the shipped examples pass with exit 0; problems give exit 1, as text and JSON")

@@ -12,12 +12,13 @@ struct Merge: ParsableCommand {
       from one run (same task, truth, settings and N; every shard once; no item twice) and adds \
       them up. The result is exactly what one machine computes:
 
-        score:       l3das merge part-1.json ... part-N.json [--json] [--per-file-csv F]
+        score:       l3das merge part-*.json [--json] [--per-file-csv F]
                      prints what 'l3das score' prints.
-        leaderboard: l3das merge board-1.json ... board-N.json -o DIR
+        leaderboard: l3das merge board-*.json -o DIR
                      writes what 'l3das leaderboard -o DIR' writes.
         preprocess:  l3das merge FEATURES_DIR
-                     writes manifest.json from the shards' manifest.shard-K-of-N.json files.
+                     writes manifest.json from the shards'
+                     manifest.shard-K-of-N.json files.
       """)
 
   @Argument(help: "Partial result files (score or leaderboard), or one preprocess output folder.")
