@@ -16,8 +16,10 @@ import Foundation
 /// Output layout is scipy's and torch's: bin-major, `[binCount, frameCount]` row-major
 /// (`Z[k, t]` at index `k·frameCount + t`), real and imaginary parts in separate buffers.
 ///
-/// One FFTW plan per size is shared by all transforms (see `FFTPlan`); a call allocates its
-/// scratch buffers once, never per frame, so it is safe to call concurrently from many threads.
+/// FFTW plans are kept per size and reused by all transforms: the forward frames go through
+/// `PackedRealFFT` (an N/2-point complex FFT, 2× faster than FFTW's estimated real plan and, with
+/// FFTW 3.3.10, bit-identical to it), the inverse through `FFTPlan`. A call allocates its scratch
+/// buffers once, never per frame, so it is safe to call concurrently from many threads.
 ///
 /// ```swift
 /// let stft = try STFT(.seldnet)                       // scipy, Hamming 512, hop 400
@@ -113,6 +115,7 @@ public struct STFT: Sendable {
       scale = Float(1 / window.reduce(0.0) { $0 + Double($1) })
     }
     try STFTPlanPool.shared.prepare(size: n)
+    try PackedRealFFT.pool.prepare(size: n)
   }
 
   /// Samples added before the signal (N/2 for every padding mode).
@@ -188,16 +191,12 @@ public struct STFT: Sendable {
     let reflect = configuration.padding == .centerReflect
     let block = Self.blockFrameCount
     let scale = scale
-    let frame = UnsafeMutableBufferPointer<Float>.allocate(capacity: n)
     let blockCapacity = target == nil ? block * stride : 1
     let blockBuffer = UnsafeMutablePointer<Float>.allocate(capacity: blockCapacity)
-    defer {
-      frame.deallocate()
-      blockBuffer.deallocate()
-    }
-    frame.initialize(repeating: 0)
+    defer { blockBuffer.deallocate() }
     blockBuffer.initialize(repeating: 0, count: blockCapacity)
-    STFTPlanPool.shared.withPlan(size: n) { plan in
+    PackedRealFFT.pool.withPlan(size: n) { plan in
+      let f = plan.input
       window.withUnsafeBufferPointer { window in
         for first in Swift.stride(from: 0, to: frames, by: block) {
           let count = min(block, frames - first)
@@ -205,7 +204,7 @@ public struct STFT: Sendable {
           for j in 0..<count {
             let start = (first + j) * hop - pad
             if start >= 0, start + n <= length, let source = signal.baseAddress,
-              let w = window.baseAddress, let f = frame.baseAddress
+              let w = window.baseAddress
             {
               // Interior frame (nearly all of them): one vectorised multiply.
               let x = source + start
@@ -213,20 +212,15 @@ public struct STFT: Sendable {
             } else {
               // Samples inside the signal; the rest is padding.
               let inside = max(0, -start)..<max(max(0, -start), min(n, length - start))
-              for i in inside { frame[i] = signal[start + i] * window[i] }
+              for i in inside { f[i] = signal[start + i] * window[i] }
               for i in 0..<inside.lowerBound {
-                frame[i] = reflect ? signal[-(start + i)] * window[i] : 0
+                f[i] = reflect ? signal[-(start + i)] * window[i] : 0
               }
               for i in inside.upperBound..<n {
-                frame[i] = reflect ? signal[2 * (length - 1) - (start + i)] * window[i] : 0
+                f[i] = reflect ? signal[2 * (length - 1) - (start + i)] * window[i] : 0
               }
             }
-            let out = spectra + j * stride
-            let spectrum = UnsafeMutableBufferPointer(start: out, count: stride)
-            plan.forward(UnsafeBufferPointer(frame), into: spectrum)
-            if scale != 1 {
-              for i in 0..<stride { out[i] *= scale }
-            }
+            plan.forward(into: spectra + j * stride, scale: scale)
           }
           body(first, count, UnsafeBufferPointer(start: spectra, count: count * stride))
         }
@@ -251,13 +245,23 @@ public struct STFT: Sendable {
       real.count >= bins * frames && imaginary.count >= bins * frames,
       "STFT output needs \(bins) × \(frames) values per part")
     withFrameBlocks(signal) { first, count, spectra in
-      // Transposed a block at a time: each bin row receives `count` consecutive values.
-      for k in 0..<bins {
-        let row = k * frames + first
+      // Transposed a block at a time, 8 bins (one cache line of pairs) per pass: each bin row
+      // receives `count` consecutive values.
+      guard let z = spectra.baseAddress, let re = real.baseAddress,
+        let im = imaginary.baseAddress
+      else { return }
+      var k0 = 0
+      while k0 < bins {
+        let width = min(8, bins - k0)
         for j in 0..<count {
-          real[row + j] = spectra[j * 2 * bins + 2 * k]
-          imaginary[row + j] = spectra[j * 2 * bins + 2 * k + 1]
+          let pairs = z + j * 2 * bins + 2 * k0
+          let row = k0 * frames + first + j
+          for k in 0..<width {
+            re[row + k &* frames] = pairs[2 * k]
+            im[row + k &* frames] = pairs[2 * k + 1]
+          }
         }
+        k0 += 8
       }
     }
   }

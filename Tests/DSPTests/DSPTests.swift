@@ -1,4 +1,4 @@
-import DSP
+@testable import DSP
 import Foundation
 import TensorModule
 import Testing
@@ -9,12 +9,12 @@ struct FFTPlanTests {
   /// leaves a wide margin at these sizes.
   static let relativeTolerance = 1e-5
 
-  @Test("the forward transform equals a naive DFT", arguments: [1, 2, 7, 16, 250, 512, 1000])
-  func forward(size: Int) throws {
-    var rng = SplitMix64(seed: UInt64(size))
-    let x = (0..<size).map { _ in Float.random(in: -1..<1, using: &rng) }
-    let plan = try FFTPlan(size: size)
-    let spectrum = plan.forward(x)
+  /// The largest difference between `spectrum` (interleaved one-sided bins) and `scale` times
+  /// the double-precision DFT of `x`, and that DFT's largest magnitude.
+  static func errorAgainstNaiveDFT(
+    _ x: [Float], _ spectrum: [Float], scale: Double
+  ) -> (maxError: Double, norm: Double) {
+    let size = x.count
     var maxError = 0.0
     var norm = 0.0
     for k in 0...(size / 2) {
@@ -24,11 +24,47 @@ struct FFTPlanTests {
         re += Double(x[n]) * cos(angle)
         im += Double(x[n]) * sin(angle)
       }
+      re *= scale
+      im *= scale
       maxError = max(
         maxError, abs(re - Double(spectrum[2 * k])), abs(im - Double(spectrum[2 * k + 1])))
       norm = max(norm, (re * re + im * im).squareRoot())
     }
+    return (maxError, norm)
+  }
+
+  @Test("the forward transform equals a naive DFT", arguments: [1, 2, 7, 16, 250, 512, 1000])
+  func forward(size: Int) throws {
+    var rng = SplitMix64(seed: UInt64(size))
+    let x = (0..<size).map { _ in Float.random(in: -1..<1, using: &rng) }
+    let plan = try FFTPlan(size: size)
+    let (maxError, norm) = Self.errorAgainstNaiveDFT(x, plan.forward(x), scale: 1)
     #expect(maxError <= Self.relativeTolerance * max(norm, 1) * Double(size).squareRoot())
+  }
+
+  @Test(
+    "the packed real FFT (N/2-point complex transform) equals a naive DFT, frame by frame",
+    arguments: [2, 4, 6, 16, 250, 400, 512, 1024])
+  func packed(size: Int) throws {
+    var rng = SplitMix64(seed: UInt64(size) + 99)
+    let plan = try PackedRealFFT(size: size)
+    var spectrum = [Float](repeating: .nan, count: size + 2)
+    // A loud frame, then a frame 1e6 times quieter through the same plan: each frame's error
+    // must stay relative to its own magnitude.
+    for amplitude in [1000 as Float, 1e-3] {
+      let x = (0..<size).map { _ in amplitude * Float.random(in: -1..<1, using: &rng) }
+      for n in 0..<size { plan.input[n] = x[n] }
+      spectrum.withUnsafeMutableBufferPointer { plan.forward(into: $0.baseAddress!, scale: 0.25) }
+      let (maxError, norm) = Self.errorAgainstNaiveDFT(x, spectrum, scale: 0.25)
+      #expect(spectrum[1] == 0 && spectrum[size + 1] == 0, "DC and Nyquist are real")
+      #expect(maxError <= 1e-6 * norm * Double(size).squareRoot(), "N = \(size), ×\(amplitude)")
+      #expect(plan.input[size - 1] == x[size - 1], "the input is left unchanged")
+    }
+  }
+
+  @Test("an odd or empty packed real FFT size throws", arguments: [0, 1, 7, -2])
+  func packedInvalid(size: Int) {
+    #expect(throws: DSPError.self) { try PackedRealFFT(size: size) }
   }
 
   @Test("inverse(forward(x)) = N·x", arguments: [8, 511, 4096])
