@@ -24,6 +24,9 @@ public final class AudioFileReader {
   private let handle: OpaquePointer
   /// Interleaved scratch space for one chunk, reused across reads.
   private let scratch: UnsafeMutablePointer<Float>
+  /// For 16-bit PCM WAV files: the chunk as libsndfile's raw samples, converted by us (see
+  /// `read(frames:intoPlanar:)`); nil for every other format.
+  private let shortScratch: UnsafeMutablePointer<Int16>?
   private static let chunkFrameCount = 16_384
 
   /// Opens `url` for reading.
@@ -65,11 +68,17 @@ public final class AudioFileReader {
       sampleRate: Int(sfInfo.samplerate), channelCount: Int(sfInfo.channels),
       frameCount: Int(sfInfo.frames), sampleFormat: Self.sampleFormat(sfInfo.format))
     self.scratch = .allocate(capacity: Self.chunkFrameCount * Int(sfInfo.channels))
+    let major = Int(sfInfo.format) & Int(SF_FORMAT_TYPEMASK)
+    let isWAV = major == Int(SF_FORMAT_WAV) || major == Int(SF_FORMAT_WAVEX)
+    self.shortScratch =
+      isWAV && Self.sampleFormat(sfInfo.format) == .pcm16
+      ? .allocate(capacity: Self.chunkFrameCount * Int(sfInfo.channels)) : nil
   }
 
   deinit {
     sf_close(handle)
     scratch.deallocate()
+    shortScratch?.deallocate()
   }
 
   /// Reads the whole file.
@@ -131,29 +140,44 @@ public final class AudioFileReader {
     var done = 0
     while done < total {
       let want = min(Self.chunkFrameCount, total - done)
-      let got = Int(sf_readf_float(handle, scratch, sf_count_t(want)))
+      let got: Int
+      if let shorts = shortScratch {
+        // libsndfile converts 16-bit PCM as `Float(s) · (1 / 32768)` (pcm.c, normalised float
+        // reads); the factor is a power of two, so doing it here while de-interleaving gives
+        // the same bits and saves a pass over the chunk.
+        got = Int(sf_readf_short(handle, shorts, sf_count_t(want)))
+        if got == want {
+          Self.deinterleave(
+            shorts, frames: got, channels: channels, into: out + done, channelStride: total
+          ) { Float($0) * (1 / 32768) }
+        }
+      } else {
+        got = Int(sf_readf_float(handle, scratch, sf_count_t(want)))
+        if got == want {
+          Self.deinterleave(
+            scratch, frames: got, channels: channels, into: out + done, channelStride: total
+          ) { $0 }
+        }
+      }
       guard got == want else {
         throw AudioIOError(
           .truncated,
           "file ends at frame \(range.lowerBound + done + max(got, 0)) but its header declares \(info.frameCount) frames",
           path: url.path)
       }
-      Self.deinterleave(
-        scratch, frames: got, channels: channels, into: out + done, channelStride: total)
       done += got
     }
   }
 
+  /// Splits an interleaved chunk into planar channels `channelStride` apart, converting each
+  /// sample with `convert` (specialised and inlined for both callers).
   @inline(__always)
-  private static func deinterleave(
-    _ source: UnsafePointer<Float>, frames: Int, channels: Int,
-    into destination: UnsafeMutablePointer<Float>, channelStride: Int
+  private static func deinterleave<Sample>(
+    _ source: UnsafePointer<Sample>, frames: Int, channels: Int,
+    into destination: UnsafeMutablePointer<Float>, channelStride: Int,
+    _ convert: (Sample) -> Float
   ) {
-    switch channels {
-    case 1:
-      destination.update(from: source, count: frames)
-      return
-    case 4:
+    if channels == 4 {
       // One sequential pass over the interleaved chunk, four output streams (FOA files).
       let d0 = destination
       let d1 = destination + channelStride
@@ -161,20 +185,18 @@ public final class AudioFileReader {
       let d3 = destination + 3 * channelStride
       for i in 0..<frames {
         let s = source + 4 * i
-        d0[i] = s[0]
-        d1[i] = s[1]
-        d2[i] = s[2]
-        d3[i] = s[3]
+        d0[i] = convert(s[0])
+        d1[i] = convert(s[1])
+        d2[i] = convert(s[2])
+        d3[i] = convert(s[3])
       }
       return
-    default:
-      break
     }
     for c in 0..<channels {
       let dst = destination + c * channelStride
       var src = source + c
       for i in 0..<frames {
-        dst[i] = src.pointee
+        dst[i] = convert(src.pointee)
         src += channels
       }
     }

@@ -98,14 +98,9 @@ public struct SELDnetSpectrum: Sendable {
               for k in 0..<width { a[k] = atan2f(z[2 * k + 1], z[2 * k]) }
             }
           }
-          for k in 0..<width {
-            let destination = magnitude + k * kept + first
-            let source = m + k
-            for j in 0..<used { destination[j] = source[j &* width] }
-            if phase {
-              let a = angle + k * kept + first
-              for j in 0..<used { a[j] = angles[j * width + k] }
-            }
+          transposeBlock(m, rows: used, columns: width, into: magnitude + first, stride: kept)
+          if phase {
+            transposeBlock(angles, rows: used, columns: width, into: angle + first, stride: kept)
           }
         }
       }

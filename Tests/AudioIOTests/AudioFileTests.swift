@@ -63,6 +63,44 @@ struct AudioFileTests {
     #expect(rebuilt == full.channelArrays)
   }
 
+  @Test(
+    "every 16-bit PCM value reads as value / 32768, as libsndfile's float conversion gives",
+    arguments: [1, 3, 4])
+  func pcm16Values(channels: Int) throws {
+    // All 65 536 values, written as raw little-endian samples behind a canonical WAV header.
+    let values = (0..<65_536).map { Int16(truncatingIfNeeded: $0 - 32_768) }
+    let frames = (values.count + channels - 1) / channels
+    var samples = [Int16](repeating: 0, count: frames * channels)
+    for (i, v) in values.enumerated() { samples[i] = v }
+    var data = Data()
+    func append32(_ v: Int) { withUnsafeBytes(of: UInt32(v).littleEndian) { data.append(contentsOf: $0) } }
+    func append16(_ v: Int) { withUnsafeBytes(of: UInt16(v).littleEndian) { data.append(contentsOf: $0) } }
+    data.append(contentsOf: Array("RIFF".utf8))
+    append32(36 + 2 * samples.count)
+    data.append(contentsOf: Array("WAVEfmt ".utf8))
+    append32(16)
+    append16(1)
+    append16(channels)
+    append32(16_000)
+    append32(16_000 * 2 * channels)
+    append16(2 * channels)
+    append16(16)
+    data.append(contentsOf: Array("data".utf8))
+    append32(2 * samples.count)
+    for v in samples { append16(Int(UInt16(bitPattern: v))) }
+    let dir = try TemporaryDirectory()
+    try data.write(to: dir.path("all.wav"))
+    let audio = try AudioFile.read(dir.path("all.wav"))
+    #expect(audio.channelCount == channels && audio.frameCount == frames)
+    var mismatches = 0
+    for (i, v) in samples.enumerated() {
+      let read = audio.samples[(i % channels) * frames + i / channels]
+      if read.bitPattern != (Float(v) * (1 / 32768 as Float)).bitPattern { mismatches += 1 }
+    }
+    #expect(mismatches == 0)
+    #expect(audio.samples.min() == -1 && audio.samples.max() == 32_767 / 32_768)
+  }
+
   @Test("a range beyond the end is a clear error")
   func outOfRange() throws {
     let dir = try TemporaryDirectory()
