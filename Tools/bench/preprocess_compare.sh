@@ -10,13 +10,15 @@
 # Usage: Tools/bench/preprocess_compare.sh [SCENES] [MICS]
 #   SCENES: 30 s scenes to synthesise (default 150); MICS: 1 or 2 (default 1, the baseline's).
 #   Environment: L3DAS and L3DAS_BENCH name the release binaries (default .build/release/…);
-#   BENCH_DIR keeps the data and outputs there instead of a temporary folder.
+#   BENCH_DIR keeps the data and outputs there instead of a temporary folder; RUNS timed runs
+#   per side after one warm-up run each (default 3; medians are reported).
 #   Creates .venv-bench (numpy, scipy, librosa, soundfile, pandas from PyPI) if needed and
 #   needs Debian's `time` package (/usr/bin/time).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 scenes=${1:-150}
 mics=${2:-1}
+runs=${RUNS:-3}
 l3das=${L3DAS:-.build/release/l3das}
 bench=${L3DAS_BENCH:-.build/release/l3das-bench}
 if [ -n "${BENCH_DIR:-}" ]; then
@@ -46,13 +48,21 @@ if [ ! -d "$split" ] || [ "$(ls "$split/data" | grep -c '_A.wav$')" != "$scenes"
 fi
 cat "$split"/data/*.wav "$split"/labels/*.csv > /dev/null  # both sides start from a warm page cache
 
-rm -rf "$work/swift" "$work/python"
-sync
+# Run 0 of each side is a warm-up and is not reported: this VM (Firecracker) backs guest memory
+# lazily, so the first program to touch fresh pages (our 1.5 GB of output, Python's 3.4 GB of
+# lists and pickle) pays the host's page faults, several seconds of system time that a second
+# run does not pay (docs/performance.md). Then the two sides alternate, RUNS times each.
 echo "load before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
-/usr/bin/time -v "$l3das" preprocess --task 2 --input "$split" -o "$work/swift" --mics "$mics" --quiet \
-  > /dev/null 2> "$work/swift.time"
-sync
-/usr/bin/time -v "$py" "$reference" pipeline "$split" "$work/python" "$mics" 2> "$work/python.time"
+for run in $(seq 0 "$runs"); do
+  rm -rf "$work/swift"
+  sync
+  /usr/bin/time -v "$l3das" preprocess --task 2 --input "$split" -o "$work/swift" --mics "$mics" --quiet \
+    > /dev/null 2> "$work/swift.$run.time"
+  rm -rf "$work/python"
+  sync
+  /usr/bin/time -v "$py" "$reference" pipeline "$split" "$work/python" "$mics" 2> "$work/python.$run.time"
+  echo "run $run of $runs done (run 0 is the warm-up)" >&2
+done
 sync
 echo "load after the run:  $(cut -d' ' -f1-3 /proc/loadavg)"
 "$py" "$reference" check "$work/python" "$work/swift" > "$work/check.json"
@@ -61,9 +71,9 @@ mkdir -p "$work/stft"
 "$bench" --stft --json --keep-files "$work/stft" > "$work/stft.json"
 "$py" "$reference" stft "$work/stft/stft_input_30s_4ch.npy" 9 > "$work/scipy_stft.json"
 
-"$py" - "$work" "$scenes" "$mics" <<'EOF'
-import json, sys
-work, scenes, mics = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+"$py" - "$work" "$scenes" "$mics" "$runs" <<'EOF'
+import json, statistics, sys
+work, scenes, mics, runs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 
 def measure(name):
     wall = rss = None
@@ -78,11 +88,18 @@ def measure(name):
             raise SystemExit(f"{name} failed: {line}")
     return wall, rss
 
-ours, theirs = measure("swift"), measure("python")
-print(f"\nTask 2 preprocessing, {scenes} scenes x 30 s, {4 * mics} channels (wall time, process start included)")
-print(f"{'':28}{'per scene':>12}{'total':>11}{'peak RSS':>12}")
-for name, (wall, rss) in [("l3das preprocess", ours), ("Python (librosa/scipy/pickle)", theirs)]:
-    print(f"{name:28}{1000 * wall / scenes:>9.1f} ms{wall:>9.2f} s{rss / 2**20:>8.0f} MiB")
+def summary(side):
+    runs_measured = [measure(f"{side}.{r}") for r in range(1, runs + 1)]
+    walls = [w for w, _ in runs_measured]
+    return statistics.median(walls), max(r for _, r in runs_measured), walls
+
+ours, theirs = summary("swift"), summary("python")
+print(f"\nTask 2 preprocessing, {scenes} scenes x 30 s, {4 * mics} channels (wall time, process start included;")
+print(f"median of {runs} runs per side after a warm-up run each; peak RSS is the largest of the runs)")
+print(f"{'':30}{'per scene':>12}{'median':>10}{'peak RSS':>12}   runs")
+for name, (wall, rss, walls) in [("l3das preprocess", ours), ("Python (librosa/scipy/pickle)", theirs)]:
+    each = ", ".join(f"{w:.2f}" for w in walls)
+    print(f"{name:30}{1000 * wall / scenes:>9.1f} ms{wall:>8.2f} s{rss / 2**20:>8.0f} MiB   {each} s")
 print(f"speed-up {theirs[0] / ours[0]:.1f}x (target >= 10x); peak memory 1/{theirs[1] / ours[1]:.1f} of Python's (target <= 1/5)")
 
 check = json.load(open(f"{work}/check.json"))
