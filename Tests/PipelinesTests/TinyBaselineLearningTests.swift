@@ -3,6 +3,7 @@ import Foundation
 import Metrics
 import Models
 import NN
+import NumPyIO
 import Pipelines
 import Submission
 import Synthesis
@@ -84,5 +85,66 @@ struct TinyBaselineLearningTests {
     #expect(trained.fScore > 0.05, "trained \(trained), random \(random)")
     #expect(trained.fScore > 2 * random.fScore, "trained \(trained), random \(random)")
     #expect(trained.precision > 2 * random.precision, "trained \(trained), random \(random)")
+  }
+
+  @Test("the tiny MIMO-UNet trained on synthetic recordings improves STOI over mic A's W channel")
+  func mimoUNetBeatsUnprocessed() throws {
+    let dir = try TemporaryDirectory()
+    // The demo's Task 1 set-up: 32 training recordings (1 s pieces, split by recording into
+    // training and validation), 8 epochs of `mmub-tiny`, 8 held-out recordings of another seed.
+    var synthetic = SyntheticDataset.Configuration()
+    synthetic.task2Splits = []
+    synthetic.task1Splits = [.train100]
+    synthetic.task1ItemsPerSplit = 32
+    synthetic.seed = 2026
+    try SyntheticDataset.generate(synthetic, at: dir.path("data"))
+    synthetic.task1Splits = [.test]
+    synthetic.task1ItemsPerSplit = 8
+    synthetic.seed = 2027
+    try SyntheticDataset.generate(synthetic, at: dir.path("data"))
+    var preprocessing = PreprocessConfiguration.baseline(task: .speechEnhancement, edition: .l3das22)
+    preprocessing.task1Segmenting.mode = .chunks
+    preprocessing.task1Segmenting.length = 16_256
+    _ = try Preprocessing.run(
+      split: try SplitLocation(folder: dir.path("data/L3DAS22_Task1_train100")),
+      output: dir.path("features"), configuration: preprocessing)
+
+    var recipe = TrainingRecipe.mimoUNetTiny
+    recipe.maxEpochs = 8
+    recipe.patience = 8
+    recipe.seed = 2026
+    let report = try Training.run(recipe: recipe, data: dir.path("features"), output: dir.path("run"))
+    let losses = report.history.map(\.trainLoss)
+    #expect(losses.last! < losses.first!, "train losses \(losses)")
+
+    // The last epoch's weights, as the demo uses: BatchNorm's running statistics are still
+    // settling after so few steps, and the validation-best epoch is often an early one.
+    let model = try Task1Prediction.Model.contentsOf(dir.path("run/best.config.json"))
+    try model.module.loadStateDict(
+      contentsOf: dir.path("run/\(Training.checkpointName)/model.safetensors"))
+    let test = dir.path("data/L3DAS22_Task1_test")
+    let prediction = try Task1Prediction.run(
+      model: model, split: try SplitLocation(folder: test), splitFolder: test,
+      output: dir.path("predicted"))
+    #expect(prediction.validation.isValid)
+
+    let stoi = try STOIComputer()
+    var enhanced: [Double] = []
+    var unprocessed: [Double] = []
+    for item in try SplitLocation(folder: test).task1Items().sortedItems() {
+      let clean = Array(try item.loadClean().channel(0))
+      let w = Array(try item.loadRecording().audio.channel(0))
+      let (_, estimate) = try NumPyFile.readFloats(dir.path("predicted/\(item.id).npy"))
+      enhanced.append(try stoi.stoi(clean: clean, estimate: estimate, sampleRate: 16_000))
+      unprocessed.append(try stoi.stoi(clean: clean, estimate: w, sampleRate: 16_000))
+    }
+    let meanEnhanced = enhanced.reduce(0, +) / Double(enhanced.count)
+    let meanUnprocessed = unprocessed.reduce(0, +) / Double(unprocessed.count)
+    // Measured (2026-12-06): 0.872 against 0.855, better on 7 of the 8 recordings; the
+    // margin asked for is a third of that.
+    #expect(enhanced.count == 8)
+    #expect(
+      meanEnhanced > meanUnprocessed + 0.005,
+      "STOI enhanced \(enhanced) (mean \(meanEnhanced)), mic A W \(unprocessed) (mean \(meanUnprocessed))")
   }
 }
