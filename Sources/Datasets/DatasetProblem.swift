@@ -15,6 +15,9 @@ public struct DatasetProblem: Hashable, Sendable, Codable, CustomStringConvertib
     case missingCleanSpeech
     /// A Task 1 item without its transcript `labels/<id>.txt`.
     case missingTranscript
+    /// A file in `labels/` (`label_<id>.csv`, or Task 1's `<id>.wav` / `<id>.txt`) whose
+    /// recording `data/<id>_A.wav` does not exist.
+    case orphanLabel
     /// A root of a labelled split (any split but test) has no `labels/` folder.
     case missingLabelsFolder
     /// A file in `data/` that is not `<id>_A.wav` or `<id>_B.wav` with a valid id.

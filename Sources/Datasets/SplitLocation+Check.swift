@@ -19,8 +19,9 @@ extension SplitLocation {
   /// `data/`: an `_A.wav` without its `_B.wav` and the reverse, names that are not
   /// `<id>_A.wav`/`<id>_B.wav` with a valid id for the task (hidden files such as
   /// `.DS_Store` are ignored); and, when `labels/` exists, items missing their label file
-  /// (Task 2) or clean speech / transcript (Task 1). One `stat` per file; the problems are
-  /// returned in directory order.
+  /// (Task 2) or clean speech / transcript (Task 1), and label files whose recording
+  /// `data/<id>_A.wav` is missing. One `stat` per file; the problems are returned in
+  /// directory order, `labels/` after `data/`.
   public func check() -> [DatasetProblem] {
     var problems: [DatasetProblem] = []
     scan(onItem: { _ in }, onProblem: { problems.append($0) })
@@ -44,10 +45,12 @@ extension SplitLocation {
         onProblem(DatasetProblem(.unreadableFile, "cannot list the folder", path: data.path))
         continue
       }
+      var recordings = Set<String>()
       while let name = stream.next() {
         if name.hasPrefix(".") { continue }
         let file = data.appendingPathComponent(name)
         if let stem = MicAFileWalker.stem(of: name, mic: .a), isValidID(stem) {
+          recordings.insert(stem)
           var item = ScannedItem(
             micA: file, micB: data.appendingPathComponent("\(stem)\(Microphone.b.fileSuffix).wav"),
             hasMicB: false, hasLabel: false, hasTranscript: false)
@@ -81,6 +84,38 @@ extension SplitLocation {
               .unrecognizedFile, "unexpected file in data/; expected \(expected)", path: file.path))
         }
       }
+      if hasLabels {
+        checkOrphanLabels(in: labels, recordings: recordings, onProblem: onProblem)
+      }
+    }
+  }
+
+  /// Reports the label files of `labels` whose recording is not among `recordings` (the
+  /// valid `<id>_A.wav` stems of `data/`). Other files in `labels/` are left alone.
+  private func checkOrphanLabels(
+    in labels: URL, recordings: Set<String>, onProblem: (DatasetProblem) -> Void
+  ) {
+    guard let stream = DirectoryStream(path: labels.path) else {
+      onProblem(DatasetProblem(.unreadableFile, "cannot list the folder", path: labels.path))
+      return
+    }
+    while let name = stream.next() {
+      if name.hasPrefix(".") { continue }
+      let stem: String
+      switch task {
+      case .soundEventLocalizationDetection:
+        guard name.hasPrefix("label_"), name.hasSuffix(".csv") else { continue }
+        stem = String(name.dropFirst(6).dropLast(4))
+      case .speechEnhancement:
+        guard name.hasSuffix(".wav") || name.hasSuffix(".txt") else { continue }
+        stem = String(name.dropLast(4))
+      }
+      guard isValidID(stem), !recordings.contains(stem) else { continue }
+      onProblem(
+        DatasetProblem(
+          .orphanLabel,
+          "label file without its recording data/\(stem)\(Microphone.a.fileSuffix).wav",
+          path: labels.appendingPathComponent(name).path))
     }
   }
 

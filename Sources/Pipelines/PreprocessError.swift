@@ -11,6 +11,8 @@ public struct PreprocessError: Error, CustomStringConvertible, Sendable {
     case writeFailed
     /// The split holds no items.
     case empty
+    /// With `strict`: files that belong to no item (label files without a recording).
+    case unmatchedFiles
   }
 
   /// What went wrong.

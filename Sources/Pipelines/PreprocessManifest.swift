@@ -84,7 +84,8 @@ public struct PreprocessReport: Sendable, Codable, Equatable {
   public var itemCount: Int
   /// Rows stored (`manifest.rowCount`).
   public var rowCount: Int
-  /// Items skipped (`manifest.problems`).
+  /// Label files ignored because their recording is missing, then the items skipped
+  /// (`manifest.problems`).
   public var problems: [PreprocessProblem]
 }
 

@@ -34,7 +34,9 @@ public enum Preprocessing {
   ///   - split: the split to read.
   ///   - output: the folder for shards and manifest.
   ///   - configuration: what to compute; its `task` must be the split's.
-  ///   - strict: throw the first item problem instead of skipping the item.
+  ///   - strict: throw the first item problem instead of skipping the item, and refuse a split
+  ///     with label files that have no recording (`PreprocessError.unmatchedFiles`) before
+  ///     anything is computed.
   ///   - progress: receives one event per item.
   /// - Returns: the manifest and counts of computed and reused shards.
   /// - Throws: `PreprocessError` for unusable options or output; with `strict`, the error of
@@ -72,6 +74,21 @@ public enum Preprocessing {
         .empty,
         "\(split.folders.map(\.path).joined(separator: ", ")): the split holds no items (no data/<id>_A.wav)"
       )
+    }
+    // Label files whose recording is missing are not items, so no item reports them: list
+    // them here (or, with strict, refuse the split before anything is computed).
+    let orphans = split.check().filter { $0.kind == .orphanLabel }.map { problem in
+      let file = URL(fileURLWithPath: problem.path)
+      return PreprocessProblem(
+        id: "labels/" + file.lastPathComponent,
+        message: "\(problem.message), so the file is ignored (\(file.path))")
+    }
+    if strict, !orphans.isEmpty {
+      throw PreprocessError(
+        .unmatchedFiles,
+        "\(orphans.count) label file\(orphans.count == 1 ? "" : "s") without a recording: "
+          + orphans.prefix(5).map(\.description).joined(separator: "; ")
+          + (orphans.count > 5 ? "; …" : ""))
     }
     do {
       try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
@@ -127,7 +144,8 @@ public enum Preprocessing {
     }
     return PreprocessReport(
       manifest: manifest, manifestPath: url.path, computedShards: computed, resumedShards: resumed,
-      itemCount: manifest.itemCount, rowCount: manifest.rowCount, problems: manifest.problems)
+      itemCount: manifest.itemCount, rowCount: manifest.rowCount,
+      problems: orphans + manifest.problems)
   }
 
   /// The partial manifest a `--shard K/N` run writes: `manifest.shard-K-of-N.json`.

@@ -134,6 +134,30 @@ struct SplitItemsTests {
     #expect(error?.code == .missingFile)
   }
 
+  @Test("label files without their recording are reported, for both tasks")
+  func orphanLabels() throws {
+    let dir = try TemporaryDirectory()
+    let task2 = try FakeDataset.makeRoot(dir.path("L3DAS22_Task2_dev"))
+    let labels2 = task2.appendingPathComponent("labels")
+    try Data("File,Start,End,Class,X,Y,Z\n".utf8).write(
+      to: labels2.appendingPathComponent("label_split4_ov3_7.csv"))
+    try Data("notes".utf8).write(to: labels2.appendingPathComponent("README.md"))
+    let found2 = try SplitLocation(folder: task2).check()
+    #expect(found2.map(\.kind) == [.orphanLabel])
+    #expect(found2.first?.path.hasSuffix("labels/label_split4_ov3_7.csv") == true)
+    #expect(found2.first?.message.contains("data/split4_ov3_7_A.wav") == true)
+
+    let task1 = try FakeDataset.makeRoot(dir.path("L3DAS22_Task1_dev"))
+    try FakeDataset.writeTask1Item("1-2-3", root: task1)
+    let labels1 = task1.appendingPathComponent("labels")
+    try Data("HELLO".utf8).write(to: labels1.appendingPathComponent("9-9-9.txt"))
+    try FileManager.default.copyItem(
+      at: labels1.appendingPathComponent("1-2-3.wav"), to: labels1.appendingPathComponent("9-9-9.wav"))
+    let found1 = try SplitLocation(folder: task1).check()
+    #expect(found1.map(\.kind) == [.orphanLabel, .orphanLabel])
+    #expect(Set(found1.map { URL(fileURLWithPath: $0.path).lastPathComponent }) == ["9-9-9.txt", "9-9-9.wav"])
+  }
+
   @Test(
     "a labelled split without labels/ is reported once; a test split is not",
     arguments: [Split.dev, .test])

@@ -199,6 +199,55 @@ struct PreprocessTests {
     #expect(wrongTask?.code == .invalidOptions)
   }
 
+  @Test(
+    "a missing mic B file, a wrong sample rate and a label file without its recording are reported and skipped; strict refuses them"
+  )
+  func mismatchedInputs() throws {
+    let dir = try makeDataset()
+    let folder = dir.path("data/L3DAS22_Task2_dev")
+    let split = try SplitLocation(folder: folder)
+    let items = try split.task2Items().sortedItems()
+    try FileManager.default.removeItem(at: items[0].micB)
+    let slow = AudioBuffer(
+      channels: Array(repeating: [Float](repeating: 0.1, count: 2 * 16_000), count: 4),
+      sampleRate: 16_000)
+    try AudioFile.write(slow, to: items[1].micA, format: .pcm16)
+    let id = items[2].id.description
+    let orphanName = "label_" + id.split(separator: "_").dropLast().joined(separator: "_") + "_999.csv"
+    let orphan = folder.appendingPathComponent("labels/\(orphanName)")
+    try FileManager.default.copyItem(at: items[2].labels, to: orphan)
+
+    let report = try Preprocessing.run(
+      split: split, output: dir.path("features"), configuration: task2Configuration())
+    #expect(report.itemCount == 1)
+    #expect(
+      report.problems.map(\.id)
+        == ["labels/\(orphanName)", items[0].id.description, items[1].id.description])
+    let messages = report.problems.map(\.message)
+    #expect(messages[0].contains("without its recording") && messages[0].contains("_999_A.wav"))
+    #expect(messages[1].contains(items[0].micB.lastPathComponent))
+    #expect(messages[2].contains("32000 Hz") && messages[2].contains("16000 Hz"))
+    let manifest = try JSONDecoder().decode(
+      PreprocessManifest.self, from: Data(contentsOf: dir.path("features/manifest.json")))
+    #expect(manifest.problems.map(\.id) == [items[0].id.description, items[1].id.description])
+
+    // Strict: the orphan label file refuses the split before anything is computed, then the
+    // first broken item stops the run; neither leaves a manifest or a shard behind.
+    let refused = #expect(throws: PreprocessError.self) {
+      try Preprocessing.run(
+        split: split, output: dir.path("strict"), configuration: task2Configuration(), strict: true)
+    }
+    #expect(refused?.code == .unmatchedFiles)
+    #expect(refused?.message.contains(orphanName) == true)
+    try FileManager.default.removeItem(at: orphan)
+    #expect(throws: (any Error).self) {
+      try Preprocessing.run(
+        split: split, output: dir.path("strict"), configuration: task2Configuration(), strict: true)
+    }
+    let left = (try? FileManager.default.contentsOfDirectory(atPath: dir.path("strict").path)) ?? []
+    #expect(left.isEmpty, "left behind: \(left)")
+  }
+
   @Test("Task 1 mixtures and clean speech are cut into padded chunks or to a fixed length")
   func task1() throws {
     let dir = try makeDataset(task: .speechEnhancement)
