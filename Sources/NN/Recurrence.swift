@@ -34,12 +34,14 @@ extension Tensor {
     var saved = [Scalar](repeating: 0, count: b * t * savedWidth)
     var out = [Scalar](repeating: 0, count: b * t * h)
     var hh = [Scalar](repeating: 0, count: b * gh)
+    let zeros = [Scalar](repeating: 0, count: h)
     let steps = reverse ? Array((0..<t).reversed()) : Array(0..<t)
     x.withUnsafeBufferPointer { px in
       w.withUnsafeBufferPointer { pw in
         out.withUnsafeMutableBufferPointer { po in
           saved.withUnsafeMutableBufferPointer { ps in
             hh.withUnsafeMutableBufferPointer { phh in
+             zeros.withUnsafeBufferPointer { pz in
               for (i, step) in steps.enumerated() {
                 // hh[B, GH] = hPrev[B, H] · W_hhᵀ + b_hh
                 for r in 0..<b { for j in 0..<gh { phh[r * gh + j] = bias[j] } }
@@ -51,44 +53,26 @@ extension Tensor {
                     beta: 1, c: phh.baseAddress!, ldc: gh)
                 }
                 forEachRowBlock(b, work: b * h) { rows in
-                for r in rows {
-                  let xi = (r * t + step) * gh
-                  let hi = r * gh
-                  let si = (r * t + step) * savedWidth
-                  let oi = (r * t + step) * h
-                  let prevIndex = i > 0 ? (r * t + steps[i - 1]) * h : -1
-                  for j in 0..<h {
-                    let hPrev: Scalar = prevIndex >= 0 ? po[prevIndex + j] : 0
-                    switch cell {
-                    case .lstm:
-                      let ig = Scalar.sigmoid(px[xi + j] + phh[hi + j])
-                      let fg = Scalar.sigmoid(px[xi + h + j] + phh[hi + h + j])
-                      let gg = Scalar.tanh(px[xi + 2 * h + j] + phh[hi + 2 * h + j])
-                      let og = Scalar.sigmoid(px[xi + 3 * h + j] + phh[hi + 3 * h + j])
-                      let cPrev: Scalar =
-                        i > 0 ? ps[(r * t + steps[i - 1]) * savedWidth + 4 * h + j] : 0
-                      let c = fg * cPrev + ig * gg
-                      ps[si + j] = ig
-                      ps[si + h + j] = fg
-                      ps[si + 2 * h + j] = gg
-                      ps[si + 3 * h + j] = og
-                      ps[si + 4 * h + j] = c
-                      po[oi + j] = og * Scalar.tanh(c)
-                    case .gru:
-                      let rg = Scalar.sigmoid(px[xi + j] + phh[hi + j])
-                      let zg = Scalar.sigmoid(px[xi + h + j] + phh[hi + h + j])
-                      let hn = phh[hi + 2 * h + j]
-                      let ng = Scalar.tanh(px[xi + 2 * h + j] + rg * hn)
-                      ps[si + j] = rg
-                      ps[si + h + j] = zg
-                      ps[si + 2 * h + j] = ng
-                      ps[si + 3 * h + j] = hn
-                      po[oi + j] = (1 - zg) * ng + zg * hPrev
-                    }
+                  let previous = i > 0 ? steps[i - 1] : -1
+                  for r in rows {
+                    // The zero state at the first step.
+                    let cPrev =
+                      previous >= 0
+                      ? UnsafePointer(ps.baseAddress! + (r * t + previous) * savedWidth + 4 * h)
+                      : pz.baseAddress!
+                    let hPrev =
+                      previous >= 0
+                      ? UnsafePointer(po.baseAddress! + (r * t + previous) * h) : pz.baseAddress!
+                    Self.cellForward(
+                      cell, h: h, x: px.baseAddress! + (r * t + step) * gh,
+                      hh: phh.baseAddress! + r * gh,
+                      saved: ps.baseAddress! + (r * t + step) * savedWidth,
+                      previousCell: cPrev, previousOutput: hPrev,
+                      output: po.baseAddress! + (r * t + step) * h)
                   }
                 }
-                }
               }
+             }
             }
           }
         }
@@ -190,6 +174,53 @@ extension Tensor {
       var result: [[Scalar]?] = [needs[0] ? gx : nil, needs[1] ? gw : nil]
       if needs.count > 2 { result.append(needs[2] ? gb : nil) }
       return result
+    }
+  }
+}
+
+extension Tensor {
+  /// One row of one step of `recurrence`'s forward pass: the gates from the input projection
+  /// `x` and the recurrent product `hh` (each `G·H`), saved to `saved` and the new hidden state
+  /// to `output`. `previousCell` (LSTM c) and `previousOutput` (h) are the previous step's
+  /// values, or zeros at the first step.
+  ///
+  /// One straight loop per cell, without branches, so the compiler vectorises it together with
+  /// `Float`'s call-free `exp` and `tanh`.
+  @inline(__always)
+  static func cellForward(
+    _ cell: RecurrentCell, h: Int, x: UnsafePointer<Scalar>, hh: UnsafePointer<Scalar>,
+    saved: UnsafeMutablePointer<Scalar>, previousCell: UnsafePointer<Scalar>,
+    previousOutput: UnsafePointer<Scalar>, output: UnsafeMutablePointer<Scalar>
+  ) {
+    switch cell {
+    case .lstm:
+      // Saved: i, f, g, o, c.
+      for j in 0..<h {
+        let ig = Scalar.sigmoid(x[j] + hh[j])
+        let fg = Scalar.sigmoid(x[h + j] + hh[h + j])
+        let gg = Scalar.tanh(x[2 * h + j] + hh[2 * h + j])
+        let og = Scalar.sigmoid(x[3 * h + j] + hh[3 * h + j])
+        let c = fg * previousCell[j] + ig * gg
+        saved[j] = ig
+        saved[h + j] = fg
+        saved[2 * h + j] = gg
+        saved[3 * h + j] = og
+        saved[4 * h + j] = c
+        output[j] = og * Scalar.tanh(c)
+      }
+    case .gru:
+      // Saved: r, z, n, U_n·h + b_hn.
+      for j in 0..<h {
+        let rg = Scalar.sigmoid(x[j] + hh[j])
+        let zg = Scalar.sigmoid(x[h + j] + hh[h + j])
+        let hn = hh[2 * h + j]
+        let ng = Scalar.tanh(x[2 * h + j] + rg * hn)
+        saved[j] = rg
+        saved[h + j] = zg
+        saved[2 * h + j] = ng
+        saved[3 * h + j] = hn
+        output[j] = (1 - zg) * ng + zg * previousOutput[j]
+      }
     }
   }
 }
