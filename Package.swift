@@ -141,7 +141,7 @@ let package = Package(
       dependencies: [
         "Synthesis", "Datasets", "AudioIO", "Pipelines", "Metrics", "SpeechRecognition", "Submission",
         "NumPyIO", "Features", "DatasetDownload", "Models", "L3DASCore", "Reports", "Demo",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "TensorModule", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings),
     .executableTarget(

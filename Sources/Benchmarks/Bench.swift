@@ -4,6 +4,7 @@ import Foundation
 import Metrics
 import Pipelines
 import Synthesis
+import TensorModule
 
 /// `l3das-bench`: throughput benchmarks, run in release mode:
 ///
@@ -14,6 +15,12 @@ struct Bench: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "l3das-bench",
     abstract: "Measure l3das-swift throughput (use a release build).")
+
+  /// OpenBLAS's best kernels for this CPU first (see `BLAS.useBestKernels()`), as `l3das` does.
+  static func main() {
+    BLAS.useBestKernels()
+    main(nil)
+  }
 
   @Option(help: "Timed repetitions per case (the median is reported).")
   var repetitions = 25
@@ -41,6 +48,9 @@ struct Bench: ParsableCommand {
 
   @Flag(help: "Time the NN layers (forward and forward+backward) instead (NNBench.swift).")
   var nn = false
+
+  @Option(help: "With --nn: only the cases whose name contains this text (e.g. LSTM, conv).")
+  var nnCase: String?
 
   @Flag(help: "Time one training step of each baseline model at its official size instead (ModelStepBench.swift; minutes).")
   var models = false
@@ -77,7 +87,7 @@ struct Bench: ParsableCommand {
       return
     }
     if nn {
-      try report(try NNBench.run(repetitions: min(repetitions, 5)).map {
+      try report(try NNBench.run(repetitions: min(repetitions, 5), matching: nnCase).map {
         Result(name: $0.name, medianSeconds: $0.seconds, bytesPerSecond: nil, detail: $0.detail)
       })
       return

@@ -13,8 +13,12 @@ enum NNBench {
     var detail: String
   }
 
-  static func run(repetitions: Int) throws -> [Case] {
+  /// - Parameter matching: only the cases whose name contains it (case-insensitive); nil: all.
+  static func run(repetitions: Int, matching: String? = nil) throws -> [Case] {
     var rng = SplitMix64(seed: 1)
+    func wanted(_ name: String) -> Bool {
+      matching.map { name.localizedCaseInsensitiveContains($0) } ?? true
+    }
     var cases: [Case] = []
     let reps = max(1, repetitions)
 
@@ -23,6 +27,7 @@ enum NNBench {
     /// Times forward alone and forward + backward (seeded with ones) of `layer` on `x`.
     func layerCase(_ name: String, _ layer: any Layer<Float>, _ x: Tensor<Float>, flops: Double? = nil)
     {
+      guard wanted(name) else { return }
       layer.train(false)
       let forward = time { _ = withNoGrad { layer(x) } }
       layer.train(true)
@@ -63,9 +68,9 @@ enum NNBench {
       name: "OpenBLAS", seconds: 0,
       detail: "\(BLAS.threadCount) threads, \(ProcessInfo.processInfo.activeProcessorCount) cores; \(BLAS.configuration)"))
     // The reference for the GEMM throughput reached inside the layers: one large square call.
-    cases.append(Case(
+    if wanted("sgemm peak") { cases.append(Case(
       name: "sgemm peak 2048×2048·2048×2048", seconds: 0,
-      detail: String(format: "%.1f GFLOP/s (one call)", bareGemm(m: 2048, n: 2048, k: 2048))))
+      detail: String(format: "%.1f GFLOP/s (one call)", bareGemm(m: 2048, n: 2048, k: 2048)))) }
     // SELDnet (L3DAS22, 30 s file: [4, 256, 2400]), batch 1.
     let t = 2400
     let conv1 = Conv2d<Float>(inChannels: 4, outChannels: 64, kernelSize: (3, 3), padding: Padding2D(1, 1), using: &rng)
@@ -73,9 +78,9 @@ enum NNBench {
     let conv2 = Conv2d<Float>(inChannels: 64, outChannels: 128, kernelSize: (3, 3), padding: Padding2D(1, 1), using: &rng)
     let conv2Flops = 2 * 128 * 576 * 32 * Double(t / 2)
     layerCase("SELDnet conv2 64→128 3×3", conv2, input([1, 64, 32, t / 2]), flops: conv2Flops)
-    cases.append(Case(
+    if wanted("bare sgemm 128") { cases.append(Case(
       name: "bare sgemm 128×576·576×38400", seconds: 0,
-      detail: String(format: "%.1f GFLOP/s (conv2's GEMM shape)", bareGemm(m: 128, n: 32 * t / 2, k: 576))))
+      detail: String(format: "%.1f GFLOP/s (conv2's GEMM shape)", bareGemm(m: 128, n: 32 * t / 2, k: 576)))) }
     layerCase("BatchNorm2d 64 ch", BatchNorm2d<Float>(features: 64), input([1, 64, 256, t]))
     layerCase("ReLU", ReLU<Float>(), input([1, 64, 256, t]))
     layerCase("MaxPool2d (8, 2)", MaxPool2d<Float>(kernel: (8, 2)), input([1, 64, 256, t]))
@@ -84,9 +89,9 @@ enum NNBench {
     layerCase("SELDnet GRU 3×bi 1024→256, T=300", gru, input([1, t / 8, 1024]))
     let linear = Linear<Float>(inFeatures: 1024, outFeatures: 1024, using: &rng)
     layerCase("Linear 1024→1024, 300 rows", linear, input([1, t / 8, 1024]), flops: 2 * 300 * 1024 * 1024)
-    cases.append(Case(
+    if wanted("bare sgemm 300") { cases.append(Case(
       name: "bare sgemm 300×1024·1024×1024", seconds: 0,
-      detail: String(format: "%.1f GFLOP/s (Linear's GEMM shape)", bareGemm(m: 300, n: 1024, k: 1024))))
+      detail: String(format: "%.1f GFLOP/s (Linear's GEMM shape)", bareGemm(m: 300, n: 1024, k: 1024)))) }
 
     // MMUB (L3DAS22 Task 1 default sizes), batch 1.
     let e3 = Conv2d<Float>(inChannels: 32, outChannels: 64, kernelSize: (7, 6), padding: Padding2D(top: 3, bottom: 3, left: 2, right: 3), using: &rng)
@@ -96,8 +101,10 @@ enum NNBench {
     let lstm = LSTM<Float>(inputSize: 64, hiddenSize: 128, batchFirst: true, bidirectional: true, using: &rng)
     layerCase("FaSNet-size LSTM bi 64→128, 100×50", lstm, input([100, 50, 64]))
     // The whole SELDnet training step, timed by the model bench on the `Models` type.
-    cases += try ModelStepBench.run(repetitions: min(reps, 3), only: ["seldnet"]).map {
-      Case(name: $0.name, seconds: $0.seconds, detail: $0.detail)
+    if wanted("Seldnet_augmented") {
+      cases += try ModelStepBench.run(repetitions: min(reps, 3), only: ["seldnet"]).map {
+        Case(name: $0.name, seconds: $0.seconds, detail: $0.detail)
+      }
     }
     return cases
   }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import TensorModule
 
 /// The `l3das` command: the toolkit and scorer for the L3DAS 3D-audio challenges.
 @main
@@ -17,4 +18,11 @@ struct L3DAS: ParsableCommand {
     version: "0.1.0",
     subcommands: [Synth.self, Info.self, Validate.self, Score.self, Stoi.self, Wer.self, Preprocess.self, Parity.self, Train.self, Predict.self,
       LeaderboardCommand.self, Merge.self, DemoCommand.self, Download.self, Verify.self])
+
+  /// Selects OpenBLAS's best kernels for this CPU (which may re-execute the program once, see
+  /// `BLAS.useBestKernels()`), then parses the command line and runs the command.
+  static func main() {
+    BLAS.useBestKernels()
+    main(nil)
+  }
 }

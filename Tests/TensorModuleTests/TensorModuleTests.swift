@@ -83,3 +83,39 @@ struct BLASTests {
     #expect(BLAS.threadCount >= 1)
   }
 }
+
+@Suite("OpenBLAS kernel choice")
+struct BLASKernelTests {
+  static let xeon = """
+    processor\t: 0
+    model name\t: Intel(R) Xeon(R) Processor
+    flags\t\t: fpu sse sse2 ssse3 fma sse4_1 sse4_2 avx f16c avx2 avx512f avx512dq avx512cd avx512bw avx512vl
+    processor\t: 1
+    flags\t\t: fpu
+    """
+
+  @Test("the flags come from the first flags line of /proc/cpuinfo")
+  func flags() {
+    let flags = BLAS.cpuFlags(cpuinfo: Self.xeon)
+    #expect(flags.contains("avx512bw") && flags.contains("fma") && !flags.contains("flags"))
+    #expect(BLAS.cpuFlags(cpuinfo: "processor : 0\n").isEmpty)
+  }
+
+  @Test("only a fallback to Prescott is overridden, with the best kernels the CPU supports")
+  func choice() {
+    let avx512 = BLAS.cpuFlags(cpuinfo: Self.xeon)
+    #expect(BLAS.preferredCoreType(detected: "Prescott", cpuFlags: avx512) == "SkylakeX")
+    #expect(BLAS.preferredCoreType(detected: "Prescott", cpuFlags: ["avx2", "fma", "avx512f"]) == "Haswell")
+    #expect(BLAS.preferredCoreType(detected: "Prescott", cpuFlags: ["sse3", "avx"]) == nil)
+    // A detection that worked is left alone, whatever the flags.
+    #expect(BLAS.preferredCoreType(detected: "Haswell", cpuFlags: avx512) == nil)
+    #expect(BLAS.preferredCoreType(detected: "Zen", cpuFlags: avx512) == nil)
+    #expect(BLAS.preferredCoreType(detected: "SkylakeX", cpuFlags: avx512) == nil)
+  }
+
+  @Test("the kernels in use are named")
+  func coreName() {
+    #expect(!BLAS.coreName.isEmpty && BLAS.coreName != "unknown")
+    #expect(BLAS.configuration.contains(BLAS.coreName))
+  }
+}
