@@ -25,9 +25,14 @@ enum NNBench {
     func time(_ body: () -> Void) -> Double { medianSeconds(repetitions: reps, body) }
 
     /// Times forward alone and forward + backward (seeded with ones) of `layer` on `x`.
-    func layerCase(_ name: String, _ layer: any Layer<Float>, _ x: Tensor<Float>, flops: Double? = nil)
-    {
+    func layerCase(
+      _ name: String, _ layer: @autoclosure () -> any Layer<Float>,
+      _ input: @autoclosure () -> Tensor<Float>, flops: Double? = nil
+    ) {
+      // Built only when wanted: a filtered run does not pay for the other layers' weights.
       guard wanted(name) else { return }
+      let layer = layer()
+      let x = input()
       layer.train(false)
       let forward = time { _ = withNoGrad { layer(x) } }
       layer.train(true)
@@ -73,11 +78,9 @@ enum NNBench {
       detail: String(format: "%.1f GFLOP/s (one call)", bareGemm(m: 2048, n: 2048, k: 2048)))) }
     // SELDnet (L3DAS22, 30 s file: [4, 256, 2400]), batch 1.
     let t = 2400
-    let conv1 = Conv2d<Float>(inChannels: 4, outChannels: 64, kernelSize: (3, 3), padding: Padding2D(1, 1), using: &rng)
-    layerCase("SELDnet conv1 4→64 3×3", conv1, input([1, 4, 256, t]), flops: 2 * 64 * 36 * 256 * Double(t))
-    let conv2 = Conv2d<Float>(inChannels: 64, outChannels: 128, kernelSize: (3, 3), padding: Padding2D(1, 1), using: &rng)
+    layerCase("SELDnet conv1 4→64 3×3", Conv2d<Float>(inChannels: 4, outChannels: 64, kernelSize: (3, 3), padding: Padding2D(1, 1), using: &rng), input([1, 4, 256, t]), flops: 2 * 64 * 36 * 256 * Double(t))
     let conv2Flops = 2 * 128 * 576 * 32 * Double(t / 2)
-    layerCase("SELDnet conv2 64→128 3×3", conv2, input([1, 64, 32, t / 2]), flops: conv2Flops)
+    layerCase("SELDnet conv2 64→128 3×3", Conv2d<Float>(inChannels: 64, outChannels: 128, kernelSize: (3, 3), padding: Padding2D(1, 1), using: &rng), input([1, 64, 32, t / 2]), flops: conv2Flops)
     if wanted("bare sgemm 128") { cases.append(Case(
       name: "bare sgemm 128×576·576×38400", seconds: 0,
       detail: String(format: "%.1f GFLOP/s (conv2's GEMM shape)", bareGemm(m: 128, n: 32 * t / 2, k: 576)))) }
@@ -85,21 +88,16 @@ enum NNBench {
     layerCase("ReLU", ReLU<Float>(), input([1, 64, 256, t]))
     layerCase("MaxPool2d (8, 2)", MaxPool2d<Float>(kernel: (8, 2)), input([1, 64, 256, t]))
     layerCase("Dropout 0.3", Dropout<Float>(probability: 0.3), input([1, 64, 32, t / 2]))
-    let gru = GRU<Float>(inputSize: 1024, hiddenSize: 256, layers: 3, batchFirst: true, dropout: 0.3, bidirectional: true, using: &rng)
-    layerCase("SELDnet GRU 3×bi 1024→256, T=300", gru, input([1, t / 8, 1024]))
-    let linear = Linear<Float>(inFeatures: 1024, outFeatures: 1024, using: &rng)
-    layerCase("Linear 1024→1024, 300 rows", linear, input([1, t / 8, 1024]), flops: 2 * 300 * 1024 * 1024)
+    layerCase("SELDnet GRU 3×bi 1024→256, T=300", GRU<Float>(inputSize: 1024, hiddenSize: 256, layers: 3, batchFirst: true, dropout: 0.3, bidirectional: true, using: &rng), input([1, t / 8, 1024]))
+    layerCase("Linear 1024→1024, 300 rows", Linear<Float>(inFeatures: 1024, outFeatures: 1024, using: &rng), input([1, t / 8, 1024]), flops: 2 * 300 * 1024 * 1024)
     if wanted("bare sgemm 300") { cases.append(Case(
       name: "bare sgemm 300×1024·1024×1024", seconds: 0,
       detail: String(format: "%.1f GFLOP/s (Linear's GEMM shape)", bareGemm(m: 300, n: 1024, k: 1024)))) }
 
     // MMUB (L3DAS22 Task 1 default sizes), batch 1.
-    let e3 = Conv2d<Float>(inChannels: 32, outChannels: 64, kernelSize: (7, 6), padding: Padding2D(top: 3, bottom: 3, left: 2, right: 3), using: &rng)
-    layerCase("MMUB e3 conv 32→64 7×6", e3, input([1, 32, 256, 300]), flops: 2 * 64 * 32 * 42 * 256 * 300)
-    let d1 = ConvTranspose2d<Float>(inChannels: 384, outChannels: 128, kernelSize: (6, 3), stride: (2, 1), using: &rng)
-    layerCase("MMUB d1 convT 384→128 6×3 s(2,1)", d1, input([1, 384, 32, 75]))
-    let lstm = LSTM<Float>(inputSize: 64, hiddenSize: 128, batchFirst: true, bidirectional: true, using: &rng)
-    layerCase("FaSNet-size LSTM bi 64→128, 100×50", lstm, input([100, 50, 64]))
+    layerCase("MMUB e3 conv 32→64 7×6", Conv2d<Float>(inChannels: 32, outChannels: 64, kernelSize: (7, 6), padding: Padding2D(top: 3, bottom: 3, left: 2, right: 3), using: &rng), input([1, 32, 256, 300]), flops: 2 * 64 * 32 * 42 * 256 * 300)
+    layerCase("MMUB d1 convT 384→128 6×3 s(2,1)", ConvTranspose2d<Float>(inChannels: 384, outChannels: 128, kernelSize: (6, 3), stride: (2, 1), using: &rng), input([1, 384, 32, 75]))
+    layerCase("FaSNet-size LSTM bi 64→128, 100×50", LSTM<Float>(inputSize: 64, hiddenSize: 128, batchFirst: true, bidirectional: true, using: &rng), input([100, 50, 64]))
     // The whole SELDnet training step, timed by the model bench on the `Models` type.
     if wanted("Seldnet_augmented") {
       cases += try ModelStepBench.run(repetitions: min(reps, 3), only: ["seldnet"]).map {

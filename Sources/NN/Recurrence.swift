@@ -44,7 +44,9 @@ extension Tensor {
              zeros.withUnsafeBufferPointer { pz in
               for (i, step) in steps.enumerated() {
                 // hh[B, GH] = hPrev[B, H] · W_hhᵀ + b_hh
-                for r in 0..<b { for j in 0..<gh { phh[r * gh + j] = bias[j] } }
+                bias.withUnsafeBufferPointer { pb in
+                  for r in 0..<b { (phh.baseAddress! + r * gh).update(from: pb.baseAddress!, count: gh) }
+                }
                 if i > 0 {
                   let prev = steps[i - 1]
                   Scalar.gemm(
@@ -184,8 +186,10 @@ extension Tensor {
   /// to `output`. `previousCell` (LSTM c) and `previousOutput` (h) are the previous step's
   /// values, or zeros at the first step.
   ///
-  /// One straight loop per cell, without branches, so the compiler vectorises it together with
-  /// `Float`'s call-free `exp` and `tanh`.
+  /// Staged as short loops over one or two arrays each (pre-activations into `saved`, then the
+  /// activations in place, then the state update), which the compiler vectorises together with
+  /// `Float`'s call-free `exp` and `tanh`. One loop doing everything per element stayed scalar:
+  /// it touched too many pointers for the vectoriser's overlap checks.
   @inline(__always)
   static func cellForward(
     _ cell: RecurrentCell, h: Int, x: UnsafePointer<Scalar>, hh: UnsafePointer<Scalar>,
@@ -195,32 +199,33 @@ extension Tensor {
     switch cell {
     case .lstm:
       // Saved: i, f, g, o, c.
-      for j in 0..<h {
-        let ig = Scalar.sigmoid(x[j] + hh[j])
-        let fg = Scalar.sigmoid(x[h + j] + hh[h + j])
-        let gg = Scalar.tanh(x[2 * h + j] + hh[2 * h + j])
-        let og = Scalar.sigmoid(x[3 * h + j] + hh[3 * h + j])
-        let c = fg * previousCell[j] + ig * gg
-        saved[j] = ig
-        saved[h + j] = fg
-        saved[2 * h + j] = gg
-        saved[3 * h + j] = og
-        saved[4 * h + j] = c
-        output[j] = og * Scalar.tanh(c)
-      }
+      for j in 0..<(4 * h) { saved[j] = x[j] + hh[j] }
+      sigmoidInPlace(saved, count: 2 * h)
+      tanhInPlace(saved + 2 * h, count: h)
+      sigmoidInPlace(saved + 3 * h, count: h)
+      let (i, f, g, o, c) = (saved, saved + h, saved + 2 * h, saved + 3 * h, saved + 4 * h)
+      for j in 0..<h { c[j] = f[j] * previousCell[j] + i[j] * g[j] }
+      for j in 0..<h { output[j] = Scalar.tanh(c[j]) }
+      for j in 0..<h { output[j] *= o[j] }
     case .gru:
       // Saved: r, z, n, U_n·h + b_hn.
-      for j in 0..<h {
-        let rg = Scalar.sigmoid(x[j] + hh[j])
-        let zg = Scalar.sigmoid(x[h + j] + hh[h + j])
-        let hn = hh[2 * h + j]
-        let ng = Scalar.tanh(x[2 * h + j] + rg * hn)
-        saved[j] = rg
-        saved[h + j] = zg
-        saved[2 * h + j] = ng
-        saved[3 * h + j] = hn
-        output[j] = (1 - zg) * ng + zg * previousOutput[j]
-      }
+      for j in 0..<(2 * h) { saved[j] = x[j] + hh[j] }
+      sigmoidInPlace(saved, count: 2 * h)
+      let (r, z, n, hn) = (saved, saved + h, saved + 2 * h, saved + 3 * h)
+      for j in 0..<h { hn[j] = hh[2 * h + j] }
+      for j in 0..<h { n[j] = x[2 * h + j] + r[j] * hn[j] }
+      tanhInPlace(n, count: h)
+      for j in 0..<h { output[j] = (1 - z[j]) * n[j] + z[j] * previousOutput[j] }
     }
+  }
+
+  @inline(__always)
+  static func sigmoidInPlace(_ p: UnsafeMutablePointer<Scalar>, count: Int) {
+    for j in 0..<count { p[j] = Scalar.sigmoid(p[j]) }
+  }
+
+  @inline(__always)
+  static func tanhInPlace(_ p: UnsafeMutablePointer<Scalar>, count: Int) {
+    for j in 0..<count { p[j] = Scalar.tanh(p[j]) }
   }
 }
