@@ -14,22 +14,12 @@ public func transposeBlock(
   into destination: UnsafeMutablePointer<Float>, stride: Int
 ) {
   let tile = 16
-  var c0 = 0
-  while c0 < columns {
+  for c0 in Swift.stride(from: 0, to: columns, by: tile) {
     let width = min(tile, columns - c0)
-    if width == tile {
-      for r in 0..<rows {
-        let s = source + r * columns + c0
-        let d = destination + c0 * stride + r
-        for c in 0..<tile { d[c &* stride] = s[c] }
-      }
-    } else {
-      for r in 0..<rows {
-        let s = source + r * columns + c0
-        let d = destination + c0 * stride + r
-        for c in 0..<width { d[c &* stride] = s[c] }
-      }
+    for r in 0..<rows {
+      let s = source + r * columns + c0
+      let d = destination + c0 * stride + r
+      for c in 0..<width { d[c &* stride] = s[c] }
     }
-    c0 += tile
   }
 }

@@ -205,8 +205,7 @@ extension Tensor {
       sigmoidInPlace(saved + 3 * h, count: h)
       let (i, f, g, o, c) = (saved, saved + h, saved + 2 * h, saved + 3 * h, saved + 4 * h)
       for j in 0..<h { c[j] = f[j] * previousCell[j] + i[j] * g[j] }
-      for j in 0..<h { output[j] = Scalar.tanh(c[j]) }
-      for j in 0..<h { output[j] *= o[j] }
+      for j in 0..<h { output[j] = o[j] * Scalar.tanh(c[j]) }
     case .gru:
       // Saved: r, z, n, U_n·h + b_hn.
       for j in 0..<(2 * h) { saved[j] = x[j] + hh[j] }

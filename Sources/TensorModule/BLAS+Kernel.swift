@@ -23,13 +23,15 @@ extension BLAS {
   /// - SkylakeX needs AVX-512 F, CD, BW, DQ and VL;
   /// - Haswell needs AVX2 and FMA.
   public static func preferredCoreType(
-    detected: String = coreName, cpuFlags: Set<String> = cpuFlags()
+    detected: String = coreName, cpuFlags: @autoclosure () -> Set<String> = cpuFlags()
   ) -> String? {
+    // Only a fallback is worth looking at the flags for (so a normal start reads no file).
     guard detected.lowercased() == "prescott" else { return nil }
-    if ["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"].allSatisfy(cpuFlags.contains) {
+    let flags = cpuFlags()
+    if ["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"].allSatisfy(flags.contains) {
       return "SkylakeX"
     }
-    if cpuFlags.contains("avx2") && cpuFlags.contains("fma") { return "Haswell" }
+    if flags.contains("avx2") && flags.contains("fma") { return "Haswell" }
     return nil
   }
 
