@@ -1,4 +1,5 @@
 import TensorModule
+import Synchronization
 import Testing
 
 @Suite("Seeded randomness")
@@ -118,4 +119,61 @@ struct BLASKernelTests {
     #expect(!BLAS.coreName.isEmpty && BLAS.coreName != "unknown")
     #expect(BLAS.configuration.contains(BLAS.coreName))
   }
+}
+
+@Suite("Row partitions with single-threaded BLAS")
+struct BLASPartitionTests {
+  @Test("blocks cover the rows once, run BLAS on one thread each, and the thread count returns")
+  func partitions() {
+    let before = BLAS.threadCount
+    for (rows, parts) in [(1, 4), (5, 2), (7, 3), (2, 8), (100, 1)] {
+      let seen = Mutex<[Range<Int>]>([])
+      let counts = Mutex<[Int]>([])
+      BLAS.forEachPartition(rows: rows, parts: parts) { block in
+        seen.withLock { $0.append(block) }
+        counts.withLock { $0.append(BLAS.threadCount) }
+      }
+      let blocks = seen.withLock { $0 }.sorted { $0.lowerBound < $1.lowerBound }
+      #expect(blocks.count == min(rows, parts), "rows \(rows), parts \(parts)")
+      #expect(blocks.flatMap { Array($0) } == Array(0..<rows), "rows \(rows), parts \(parts)")
+      #expect(blocks.allSatisfy { !$0.isEmpty })
+      // One block runs on the caller with OpenBLAS untouched; several run it single-threaded.
+      let expected = blocks.count > 1 ? 1 : before
+      #expect(counts.withLock { $0 }.allSatisfy { $0 == expected }, "rows \(rows), parts \(parts)")
+      #expect(BLAS.threadCount == before)
+    }
+  }
+
+  @Test("each block's products equal the whole product")
+  func blockProducts() {
+    let (m, n, k) = (9, 33, 17)
+    let a = (0..<(m * k)).map { Float(($0 * 7) % 13) - 6 }
+    let b = (0..<(k * n)).map { Float(($0 * 5) % 11) - 5 }
+    let whole = BLAS.matmul(a, b, m: m, n: n, k: k)
+    var blocked = [Float](repeating: .nan, count: m * n)
+    a.withUnsafeBufferPointer { pa in
+      b.withUnsafeBufferPointer { pb in
+        blocked.withUnsafeMutableBufferPointer { pc in
+          let (ua, ub) = (UncheckedPointer(pa.baseAddress!), UncheckedPointer(pb.baseAddress!))
+          let uc = UncheckedMutablePointer(pc.baseAddress!)
+          BLAS.forEachPartition(rows: m, parts: 3) { rows in
+            BLAS.gemm(
+              .none, .none, m: rows.count, n: n, k: k, alpha: 1, a: ua.pointer + rows.lowerBound * k,
+              lda: k, b: ub.pointer, ldb: n, beta: 0, c: uc.pointer + rows.lowerBound * n, ldc: n)
+          }
+        }
+      }
+    }
+    #expect(blocked == whole)  // small integers: exact in any order
+  }
+}
+
+private struct UncheckedPointer: @unchecked Sendable {
+  let pointer: UnsafePointer<Float>
+  init(_ pointer: UnsafePointer<Float>) { self.pointer = pointer }
+}
+
+private struct UncheckedMutablePointer: @unchecked Sendable {
+  let pointer: UnsafeMutablePointer<Float>
+  init(_ pointer: UnsafeMutablePointer<Float>) { self.pointer = pointer }
 }
