@@ -13,11 +13,12 @@
 //            Features → DSP, Datasets, AudioIO, NumPyIO
 //            SpeechRecognition → Metrics, AudioIO, CPocketSphinx
 //   layer 2  DSP → TensorModule, CFFTW        Datasets → AudioIO, COpenSSL
-//            NN → TensorModule, SafeTensors      Models → NN (layer 3)
+//            NN → TensorModule, SafeTensors, _NNKernels      Models → NN (layer 3)
 //   layer 1  TensorModule → COpenBLAS         AudioIO → CSndFile, L3DASCore
 //            NumPyIO → L3DASCore              SafeTensors → L3DASCore
 //   layer 0  L3DASCore (atomic files, progress; Foundation only)
 //   layer 0  CSndFile  CFFTW  COpenBLAS  COpenSSL  CPocketSphinx (system-library bridges)
+//            _NNKernels (our own C: recurrent-cell kernels built per x86 vector width)
 // Each C bridge is imported (with `internal import`) by exactly one Swift module.
 import PackageDescription
 
@@ -73,6 +74,11 @@ let package = Package(
       name: "CPocketSphinx", pkgConfig: "pocketsphinx",
       providers: [.apt(["libpocketsphinx-dev", "pocketsphinx-en-us"])]),
 
+    // MARK: Internal C kernels (our own code; multi-versioned for x86 vector widths)
+    .target(
+      name: "_NNKernels",
+      cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]),
+
     // MARK: Public API
     .target(name: "L3DASCore", swiftSettings: swiftSettings),
     .target(name: "TensorModule", dependencies: ["COpenBLAS"], swiftSettings: numericSettings),
@@ -82,7 +88,7 @@ let package = Package(
     .target(name: "SafeTensors", dependencies: ["L3DASCore"], swiftSettings: swiftSettings),
     .target(name: "DSP", dependencies: ["TensorModule", "CFFTW"], swiftSettings: numericSettings),
     .target(
-      name: "NN", dependencies: ["TensorModule", "SafeTensors", "L3DASCore"],
+      name: "NN", dependencies: ["TensorModule", "SafeTensors", "L3DASCore", "_NNKernels"],
       swiftSettings: numericSettings),
     .target(
       name: "Datasets", dependencies: ["AudioIO", "COpenSSL", "L3DASCore"],

@@ -2,6 +2,10 @@
 // (W_ih·x + b_ih) come in precomputed as one GEMM; this op runs the recurrent part and its
 // backpropagation through time.
 
+import Foundation
+internal import TensorModule
+internal import _NNKernels
+
 /// Which recurrent cell a fused recurrence runs.
 enum RecurrentCell {
   /// Gates i, f, g, o (PyTorch `nn.LSTM`).
@@ -31,36 +35,44 @@ extension Tensor {
     let bias = biasHH?.scalars ?? [Scalar](repeating: 0, count: gh)
     // Saved activations per (b, t): LSTM i, f, g, o, c (5H); GRU r, z, n, U_n·h + b_hn (4H).
     let savedWidth = cell == .lstm ? 5 * h : 4 * h
-    var saved = [Scalar](repeating: 0, count: b * t * savedWidth)
+    let inputs = biasHH.map { [projected, weightHH, $0] } ?? [projected, weightHH]
+    // Without a backward pass only the current step's activations are needed: one slot per row,
+    // overwritten step by step (the LSTM cell state is updated in place).
+    let keepsSteps = recording(inputs)
+    var saved = [Scalar](repeating: 0, count: b * (keepsSteps ? t : 1) * savedWidth)
+    func slot(_ r: Int, _ step: Int) -> Int { (keepsSteps ? r * t + step : r) * savedWidth }
     var out = [Scalar](repeating: 0, count: b * t * h)
     var hh = [Scalar](repeating: 0, count: b * gh)
     let zeros = [Scalar](repeating: 0, count: h)
     let steps = reverse ? Array((0..<t).reversed()) : Array(0..<t)
+    let parts = recurrenceParts(batch: b, steps: t, gateWidth: gh, hidden: h)
     x.withUnsafeBufferPointer { px in
       w.withUnsafeBufferPointer { pw in
         out.withUnsafeMutableBufferPointer { po in
           saved.withUnsafeMutableBufferPointer { ps in
             hh.withUnsafeMutableBufferPointer { phh in
              zeros.withUnsafeBufferPointer { pz in
-              for (i, step) in steps.enumerated() {
-                // hh[B, GH] = hPrev[B, H] · W_hhᵀ + b_hh
-                bias.withUnsafeBufferPointer { pb in
-                  for r in 0..<b { (phh.baseAddress! + r * gh).update(from: pb.baseAddress!, count: gh) }
-                }
-                if i > 0 {
-                  let prev = steps[i - 1]
-                  Scalar.gemm(
-                    transA: false, transB: true, m: b, n: gh, k: h, alpha: 1,
-                    a: po.baseAddress! + prev * h, lda: t * h, b: pw.baseAddress!, ldb: h,
-                    beta: 1, c: phh.baseAddress!, ldc: gh)
-                }
-                forEachRowBlock(b, work: b * h) { rows in
+              bias.withUnsafeBufferPointer { pb in
+              // Batch rows are independent sequences: each block of rows runs the whole
+              // recurrence on its own thread, with no synchronisation between steps.
+              BLAS.forEachPartition(rows: b, parts: parts) { rows in
+                let r0 = rows.lowerBound
+                for (i, step) in steps.enumerated() {
+                  // hh[rows, GH] = hPrev[rows, H] · W_hhᵀ + b_hh
+                  for r in rows { (phh.baseAddress! + r * gh).update(from: pb.baseAddress!, count: gh) }
                   let previous = i > 0 ? steps[i - 1] : -1
+                  if previous >= 0 {
+                    Scalar.gemm(
+                      transA: false, transB: true, m: rows.count, n: gh, k: h, alpha: 1,
+                      a: po.baseAddress! + r0 * t * h + previous * h, lda: t * h,
+                      b: pw.baseAddress!, ldb: h,
+                      beta: 1, c: phh.baseAddress! + r0 * gh, ldc: gh)
+                  }
                   for r in rows {
                     // The zero state at the first step.
                     let cPrev =
                       previous >= 0
-                      ? UnsafePointer(ps.baseAddress! + (r * t + previous) * savedWidth + 4 * h)
+                      ? UnsafePointer(ps.baseAddress! + slot(r, previous) + 4 * h)
                       : pz.baseAddress!
                     let hPrev =
                       previous >= 0
@@ -68,11 +80,12 @@ extension Tensor {
                     Self.cellForward(
                       cell, h: h, x: px.baseAddress! + (r * t + step) * gh,
                       hh: phh.baseAddress! + r * gh,
-                      saved: ps.baseAddress! + (r * t + step) * savedWidth,
+                      saved: ps.baseAddress! + slot(r, step),
                       previousCell: cPrev, previousOutput: hPrev,
                       output: po.baseAddress! + (r * t + step) * h)
                   }
                 }
+              }
               }
              }
             }
@@ -81,102 +94,175 @@ extension Tensor {
       }
     }
     let hOut = out
-    let inputs = biasHH.map { [projected, weightHH, $0] } ?? [projected, weightHH]
     return record(shape: [b, t, h], scalars: out, inputs: inputs) { gOut, needs in
+      // Gate gradients of every (row, step): the gradient of `projected`. The recurrent side
+      // sees the same values except GRU's n gate, whose recurrent product sits inside r·(…).
       var gx = [Scalar](repeating: 0, count: x.count)
-      var gw = [Scalar](repeating: 0, count: w.count)
-      var gb = [Scalar](repeating: 0, count: gh)
+      var gruRecurrent = [Scalar](repeating: 0, count: cell == .gru ? x.count : 0)
       var dh = [Scalar](repeating: 0, count: b * h)  // carried dL/dh_{prev}
       var dc = [Scalar](repeating: 0, count: b * h)  // carried dL/dc_{prev} (LSTM)
-      var dgates = [Scalar](repeating: 0, count: b * gh)  // recurrent-side gate gradients
       gx.withUnsafeMutableBufferPointer { pgx in
-        gw.withUnsafeMutableBufferPointer { pgw in
-          dgates.withUnsafeMutableBufferPointer { pdg in
-            dh.withUnsafeMutableBufferPointer { pdh in
-             dc.withUnsafeMutableBufferPointer { pdc in
-              saved.withUnsafeBufferPointer { ps in
-                hOut.withUnsafeBufferPointer { po in
-                  w.withUnsafeBufferPointer { pw in
-                    for i in stride(from: steps.count - 1, through: 0, by: -1) {
-                      let step = steps[i]
-                      forEachRowBlock(b, work: b * h) { rows in
-                      for r in rows {
-                        let si = (r * t + step) * savedWidth
-                        let xi = (r * t + step) * gh
-                        let gi = r * gh
-                        let prevIndex = i > 0 ? (r * t + steps[i - 1]) * h : -1
-                        for j in 0..<h {
-                          let dhj = gOut[(r * t + step) * h + j] + pdh[r * h + j]
-                          let hPrev: Scalar = prevIndex >= 0 ? po[prevIndex + j] : 0
-                          switch cell {
-                          case .lstm:
-                            let (ig, fg, gg, og) = (
-                              ps[si + j], ps[si + h + j], ps[si + 2 * h + j], ps[si + 3 * h + j]
-                            )
-                            let c = ps[si + 4 * h + j]
-                            let cPrev: Scalar =
-                              i > 0 ? ps[(r * t + steps[i - 1]) * savedWidth + 4 * h + j] : 0
-                            let tc = Scalar.tanh(c)
-                            let dcj = pdc[r * h + j] + dhj * og * (1 - tc * tc)
-                            let di = dcj * gg * ig * (1 - ig)
-                            let df = dcj * cPrev * fg * (1 - fg)
-                            let dg = dcj * ig * (1 - gg * gg)
-                            let dO = dhj * tc * og * (1 - og)
-                            pdc[r * h + j] = dcj * fg
-                            pgx[xi + j] = di
-                            pgx[xi + h + j] = df
-                            pgx[xi + 2 * h + j] = dg
-                            pgx[xi + 3 * h + j] = dO
-                            pdg[gi + j] = di
-                            pdg[gi + h + j] = df
-                            pdg[gi + 2 * h + j] = dg
-                            pdg[gi + 3 * h + j] = dO
-                            pdh[r * h + j] = 0
-                          case .gru:
-                            let (rg, zg, ng, hn) = (
-                              ps[si + j], ps[si + h + j], ps[si + 2 * h + j], ps[si + 3 * h + j]
-                            )
-                            let dn = dhj * (1 - zg) * (1 - ng * ng)
-                            let dz = dhj * (hPrev - ng) * zg * (1 - zg)
-                            let dr = dn * hn * rg * (1 - rg)
-                            pgx[xi + j] = dr
-                            pgx[xi + h + j] = dz
-                            pgx[xi + 2 * h + j] = dn
-                            pdg[gi + j] = dr
-                            pdg[gi + h + j] = dz
-                            pdg[gi + 2 * h + j] = dn * rg
-                            pdh[r * h + j] = dhj * zg
-                          }
-                        }
-                      }
-                      }
-                      for r in 0..<b { for j in 0..<gh { gb[j] += pdg[r * gh + j] } }
-                      if i > 0 {
-                        let prev = steps[i - 1]
-                        // dW_hh[GH, H] += dgatesᵀ[GH, B] · hPrev[B, H]
-                        Scalar.gemm(
-                          transA: true, transB: false, m: gh, n: h, k: b, alpha: 1,
-                          a: pdg.baseAddress!, lda: gh, b: po.baseAddress! + prev * h,
-                          ldb: t * h, beta: 1, c: pgw.baseAddress!, ldc: h)
-                        // dhPrev[B, H] += dgates[B, GH] · W_hh[GH, H]
-                        Scalar.gemm(
-                          transA: false, transB: false, m: b, n: h, k: gh, alpha: 1,
-                          a: pdg.baseAddress!, lda: gh, b: pw.baseAddress!, ldb: h, beta: 1,
-                          c: pdh.baseAddress!, ldc: h)
-                      }
-                    }
+       gruRecurrent.withUnsafeMutableBufferPointer { pgr in
+        dh.withUnsafeMutableBufferPointer { pdh in
+         dc.withUnsafeMutableBufferPointer { pdc in
+          saved.withUnsafeBufferPointer { ps in
+           hOut.withUnsafeBufferPointer { po in
+            w.withUnsafeBufferPointer { pw in
+             gOut.withUnsafeBufferPointer { pg in
+              let dgAll = cell == .gru ? pgr.baseAddress! : pgx.baseAddress!
+              BLAS.forEachPartition(rows: b, parts: parts) { rows in
+                let r0 = rows.lowerBound
+                for i in stride(from: steps.count - 1, through: 0, by: -1) {
+                  let step = steps[i]
+                  let previous = i > 0 ? steps[i - 1] : -1
+                  for r in rows {
+                    Self.cellBackward(
+                      cell, h: h, gradientOut: pg.baseAddress! + (r * t + step) * h,
+                      saved: ps.baseAddress! + (r * t + step) * savedWidth,
+                      previousCell: previous >= 0
+                        ? ps.baseAddress! + (r * t + previous) * savedWidth + 4 * h : nil,
+                      previousOutput: previous >= 0 ? po.baseAddress! + (r * t + previous) * h : nil,
+                      carriedOutput: pdh.baseAddress! + r * h, carriedCell: pdc.baseAddress! + r * h,
+                      gradientProjected: pgx.baseAddress! + (r * t + step) * gh,
+                      gradientRecurrent: cell == .gru ? pgr.baseAddress! + (r * t + step) * gh : nil)
+                  }
+                  if previous >= 0 {
+                    // dhPrev[rows, H] += dgates[rows, GH] · W_hh[GH, H]
+                    Scalar.gemm(
+                      transA: false, transB: false, m: rows.count, n: h, k: gh, alpha: 1,
+                      a: dgAll + (r0 * t + step) * gh, lda: t * gh, b: pw.baseAddress!, ldb: h,
+                      beta: 1, c: pdh.baseAddress! + r0 * h, ldc: h)
                   }
                 }
               }
              }
             }
+           }
+          }
+         }
+        }
+       }
+      }
+      var gw: [Scalar]? = nil
+      if needs[1] {
+        // dW_hh[GH, H] = Σ over (row, step) of dgatesᵀ · hPrev, one product over all of them
+        // against the hidden states shifted by one step (zero where there is no previous one).
+        var shifted = [Scalar](repeating: 0, count: b * t * h)
+        shifted.withUnsafeMutableBufferPointer { psh in
+          hOut.withUnsafeBufferPointer { po in
+            for r in 0..<b {
+              for i in 1..<max(t, 1) {
+                (psh.baseAddress! + (r * t + steps[i]) * h)
+                  .update(from: po.baseAddress! + (r * t + steps[i - 1]) * h, count: h)
+              }
+            }
           }
         }
+        var result = [Scalar](repeating: 0, count: w.count)
+        (cell == .gru ? gruRecurrent : gx).withUnsafeBufferPointer { pdg in
+          shifted.withUnsafeBufferPointer { psh in
+            result.withUnsafeMutableBufferPointer { pgw in
+              Scalar.gemm(
+                transA: true, transB: false, m: gh, n: h, k: b * t, alpha: 1,
+                a: pdg.baseAddress!, lda: gh, b: psh.baseAddress!, ldb: h, beta: 0,
+                c: pgw.baseAddress!, ldc: h)
+            }
+          }
+        }
+        gw = result
       }
-      var result: [[Scalar]?] = [needs[0] ? gx : nil, needs[1] ? gw : nil]
-      if needs.count > 2 { result.append(needs[2] ? gb : nil) }
+      var result: [[Scalar]?] = [needs[0] ? gx : nil, gw]
+      if needs.count > 2 {
+        // db_hh: the recurrent-side gate gradients summed over rows and steps.
+        var gb: [Scalar]? = nil
+        if needs[2] {
+          var sums = [Scalar](repeating: 0, count: gh)
+          (cell == .gru ? gruRecurrent : gx).withUnsafeBufferPointer { pdg in
+            sums.withUnsafeMutableBufferPointer { psum in
+              for row in 0..<(b * t) {
+                let p = pdg.baseAddress! + row * gh
+                for j in 0..<gh { psum[j] += p[j] }
+              }
+            }
+          }
+          gb = sums
+        }
+        result.append(gb)
+      }
       return result
     }
+  }
+}
+
+extension Tensor {
+  /// One row of one step of `recurrence`'s backward pass. Reads the step's output gradient plus
+  /// the carried `dL/dh` (and LSTM `dL/dc`), writes the gate gradients to `gradientProjected`
+  /// (and, for GRU, the recurrent-side ones to `gradientRecurrent`, where the n gate is scaled
+  /// by r), and leaves in the carries what flows to the previous step before the `W_hh` product
+  /// (LSTM: dL/dc·f and zero; GRU: dL/dh·z). `previousCell` / `previousOutput` are nil at the
+  /// first step (zero state).
+  @inline(__always)
+  static func cellBackward(
+    _ cell: RecurrentCell, h: Int, gradientOut: UnsafePointer<Scalar>,
+    saved: UnsafePointer<Scalar>, previousCell: UnsafePointer<Scalar>?,
+    previousOutput: UnsafePointer<Scalar>?, carriedOutput dh: UnsafeMutablePointer<Scalar>,
+    carriedCell dc: UnsafeMutablePointer<Scalar>, gradientProjected gx: UnsafeMutablePointer<Scalar>,
+    gradientRecurrent gr: UnsafeMutablePointer<Scalar>?
+  ) {
+    switch cell {
+    case .lstm where Scalar.self == Float.self:
+      l3das_lstm_backward_f32(
+        h, float(gradientOut), float(saved), previousCell.map(float), mutableFloat(dh),
+        mutableFloat(dc), mutableFloat(gx))
+    case .lstm:
+      let (ig, fg, gg, og, c) = (saved, saved + h, saved + 2 * h, saved + 3 * h, saved + 4 * h)
+      for j in 0..<h {
+        let dhj = gradientOut[j] + dh[j]
+        let cPrev: Scalar = previousCell?[j] ?? 0
+        let tc = Scalar.tanh(c[j])
+        let dcj = dc[j] + dhj * og[j] * (1 - tc * tc)
+        gx[j] = dcj * gg[j] * ig[j] * (1 - ig[j])
+        gx[h + j] = dcj * cPrev * fg[j] * (1 - fg[j])
+        gx[2 * h + j] = dcj * ig[j] * (1 - gg[j] * gg[j])
+        gx[3 * h + j] = dhj * tc * og[j] * (1 - og[j])
+        dc[j] = dcj * fg[j]
+        dh[j] = 0
+      }
+    case .gru:
+      let (rg, zg, ng, hn) = (saved, saved + h, saved + 2 * h, saved + 3 * h)
+      for j in 0..<h {
+        let dhj = gradientOut[j] + dh[j]
+        let hPrev: Scalar = previousOutput?[j] ?? 0
+        let dn = dhj * (1 - zg[j]) * (1 - ng[j] * ng[j])
+        let dz = dhj * (hPrev - ng[j]) * zg[j] * (1 - zg[j])
+        let dr = dn * hn[j] * rg[j] * (1 - rg[j])
+        gx[j] = dr
+        gx[h + j] = dz
+        gx[2 * h + j] = dn
+        gr![j] = dr
+        gr![h + j] = dz
+        gr![2 * h + j] = dn * rg[j]
+        dh[j] = dhj * zg[j]
+      }
+    }
+  }
+
+  /// `pointer` as `Float` (only called where `Scalar` is `Float`).
+  @inline(__always)
+  static func float(_ pointer: UnsafePointer<Scalar>) -> UnsafePointer<Float> {
+    UnsafeRawPointer(pointer).assumingMemoryBound(to: Float.self)
+  }
+
+  @inline(__always)
+  static func mutableFloat(_ pointer: UnsafeMutablePointer<Scalar>) -> UnsafeMutablePointer<Float> {
+    UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: Float.self)
+  }
+
+  /// How many blocks of batch rows `recurrence` runs in parallel: one per core when the
+  /// recurrent products are big enough to pay for the threads.
+  static func recurrenceParts(batch: Int, steps: Int, gateWidth: Int, hidden: Int) -> Int {
+    batch * steps * gateWidth * hidden >= 1 << 20
+      ? min(batch, ProcessInfo.processInfo.activeProcessorCount) : 1
   }
 }
 
@@ -196,6 +282,18 @@ extension Tensor {
     saved: UnsafeMutablePointer<Scalar>, previousCell: UnsafePointer<Scalar>,
     previousOutput: UnsafePointer<Scalar>, output: UnsafeMutablePointer<Scalar>
   ) {
+    if Scalar.self == Float.self {
+      // The C kernels: the same arithmetic, built for the CPU's widest vectors.
+      switch cell {
+      case .lstm:
+        l3das_lstm_forward_f32(
+          h, float(x), float(hh), mutableFloat(saved), float(previousCell), mutableFloat(output))
+      case .gru:
+        l3das_gru_forward_f32(
+          h, float(x), float(hh), mutableFloat(saved), float(previousOutput), mutableFloat(output))
+      }
+      return
+    }
     switch cell {
     case .lstm:
       // Saved: i, f, g, o, c.

@@ -1,5 +1,7 @@
 // Broadcasting arithmetic and pointwise functions, each with its vector–Jacobian product.
 
+internal import _NNKernels
+
 extension Tensor {
   /// Broadcasting binary op with the partial derivatives ∂op/∂a and ∂op/∂b.
   @inline(__always)
@@ -41,14 +43,21 @@ extension Tensor {
   ///
   /// The loops stay on one thread: `f` is inlined into them, which beats splitting them across
   /// cores through an opaque closure call per element.
+  /// `floatKernel`, when given and `Scalar` is `Float`, computes `f` in place on the output
+  /// instead (one of the C kernels, built for the CPU's widest vectors).
   @inline(__always)
   func pointwise(
-    _ f: (Scalar) -> Scalar, saving: PointwiseSaved,
-    derivative: @escaping (_ x: Scalar, _ y: Scalar) -> Scalar
+    _ f: (Scalar) -> Scalar, floatKernel: ((Int, UnsafeMutablePointer<Float>) -> Void)? = nil,
+    saving: PointwiseSaved, derivative: @escaping (_ x: Scalar, _ y: Scalar) -> Scalar
   ) -> Tensor {
     let out = scalars.withUnsafeBufferPointer { px in
       [Scalar](unsafeUninitializedCapacity: px.count) { po, initialized in
-        for i in 0..<px.count { po[i] = f(px[i]) }
+        if let floatKernel, Scalar.self == Float.self, let base = po.baseAddress {
+          base.update(from: px.baseAddress!, count: px.count)
+          floatKernel(px.count, UnsafeMutableRawPointer(base).assumingMemoryBound(to: Float.self))
+        } else {
+          for i in 0..<px.count { po[i] = f(px[i]) }
+        }
         initialized = px.count
       }
     }
@@ -169,11 +178,17 @@ extension Tensor {
   /// tanh x.
   @_specialize(where Scalar == Float)
   @_specialize(where Scalar == Double)
-  public func tanh() -> Tensor { pointwise({ Scalar.tanh($0) }, saving: .output) { _, y in 1 - y * y } }
+  public func tanh() -> Tensor {
+    pointwise({ Scalar.tanh($0) }, floatKernel: { l3das_tanh_f32($0, $1) }, saving: .output) { _, y in 1 - y * y }
+  }
   /// The logistic function 1/(1+e⁻ˣ).
   @_specialize(where Scalar == Float)
   @_specialize(where Scalar == Double)
-  public func sigmoid() -> Tensor { pointwise({ Scalar.sigmoid($0) }, saving: .output) { _, y in y * (1 - y) } }
+  public func sigmoid() -> Tensor {
+    pointwise({ Scalar.sigmoid($0) }, floatKernel: { l3das_sigmoid_f32($0, $1) }, saving: .output) { _, y in
+      y * (1 - y)
+    }
+  }
   /// min(max(x, low), high); the gradient passes where low ≤ x ≤ high (as PyTorch's `clamp`).
   @_specialize(where Scalar == Float)
   @_specialize(where Scalar == Double)
