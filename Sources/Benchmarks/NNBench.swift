@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import L3DASCore
 import NN
 import TensorModule
 
@@ -15,6 +16,7 @@ enum NNBench {
 
   /// - Parameter matching: only the cases whose name contains it (case-insensitive); nil: all.
   static func run(repetitions: Int, matching: String? = nil) throws -> [Case] {
+    HeapTuning.retainLargeAllocations()
     var rng = SplitMix64(seed: 1)
     func wanted(_ name: String) -> Bool {
       matching.map { name.localizedCaseInsensitiveContains($0) } ?? true
