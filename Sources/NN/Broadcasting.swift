@@ -120,9 +120,7 @@ func reduceSum<S: NNScalar>(_ values: [S], shape: [Int], to target: [Int]) -> [S
       forEachRow(shape: shape, stridesA: targetStrides, stridesB: targetStrides) {
         o, ot, _, n, st, _ in
         if st == 0 {
-          var acc: S = 0
-          for j in 0..<n { acc += pv[o + j] }
-          po[ot] += acc
+          po[ot] += contiguousSum(pv.baseAddress! + o, count: n)
         } else {
           for j in 0..<n { po[ot + j * st] += pv[o + j] }
         }

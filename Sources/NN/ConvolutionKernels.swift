@@ -259,10 +259,7 @@ func convBackward<S: NNScalar>(
     gy.withUnsafeBufferPointer { pg in
       for n in 0..<batch {
         for o in 0..<outChannels {
-          let row = pg.baseAddress! + (n * outChannels + o) * area
-          var acc: S = 0
-          for p in 0..<area { acc += row[p] }
-          b[o] += acc
+          b[o] += contiguousSum(pg.baseAddress! + (n * outChannels + o) * area, count: area)
         }
       }
     }

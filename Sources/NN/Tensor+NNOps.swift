@@ -38,16 +38,9 @@ extension Tensor {
     let rows = count / max(inFeatures, 1)
     let x = scalars
     let w = weight.scalars
-    var y = gemmArrays(
+    let y = gemmArrays(
       x, transA: false, lda: inFeatures, w, transB: true, ldb: inFeatures, m: rows,
-      n: outFeatures, k: inFeatures)
-    if let b = bias?.scalars {
-      y.withUnsafeMutableBufferPointer { py in
-        for r in 0..<rows {
-          for o in 0..<outFeatures { py[r * outFeatures + o] += b[o] }
-        }
-      }
-    }
+      n: outFeatures, k: inFeatures, addingRow: bias?.scalars)
     let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
     return Tensor.record(
       shape: Array(shape.dropLast()) + [outFeatures], scalars: y, inputs: inputs

@@ -5,8 +5,7 @@ extension Tensor {
   @_specialize(where Scalar == Float)
   @_specialize(where Scalar == Double)
   public func sum() -> Tensor {
-    var total: Scalar = 0
-    for v in scalars { total += v }
+    let total = scalars.withUnsafeBufferPointer { contiguousSum($0.baseAddress, count: $0.count) }
     let n = count
     return Tensor.record(shape: [], scalars: [total], inputs: [self]) { g, _ in
       [[Scalar](repeating: g[0], count: n)]
@@ -81,20 +80,63 @@ extension Tensor {
   }
 }
 
-/// `op(A)·op(B)` for row-major arrays with the given leading dimensions.
+/// The sum of `count` contiguous values in eight interleaved partial sums, combined pairwise.
+/// One running sum is a chain of dependent additions (four cycles each); eight independent
+/// ones vectorise and are also a little more accurate.
+@inline(__always)
+func contiguousSum<S: NNScalar>(_ p: UnsafePointer<S>?, count: Int) -> S {
+  guard let p, count > 0 else { return 0 }
+  var (a0, a1, a2, a3, a4, a5, a6, a7): (S, S, S, S, S, S, S, S) = (0, 0, 0, 0, 0, 0, 0, 0)
+  var j = 0
+  while j + 8 <= count {
+    a0 += p[j]
+    a1 += p[j + 1]
+    a2 += p[j + 2]
+    a3 += p[j + 3]
+    a4 += p[j + 4]
+    a5 += p[j + 5]
+    a6 += p[j + 6]
+    a7 += p[j + 7]
+    j += 8
+  }
+  var tail: S = 0
+  while j < count {
+    tail += p[j]
+    j += 1
+  }
+  return ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)) + tail
+}
+
+/// `op(A)·op(B)` for row-major arrays with the given leading dimensions, plus `row` added to
+/// every row of the result when given (a bias).
 @_specialize(where S == Float)
 @_specialize(where S == Double)
 func gemmArrays<S: NNScalar>(
-  _ a: [S], transA: Bool, lda: Int, _ b: [S], transB: Bool, ldb: Int, m: Int, n: Int, k: Int
+  _ a: [S], transA: Bool, lda: Int, _ b: [S], transB: Bool, ldb: Int, m: Int, n: Int, k: Int,
+  addingRow row: [S]? = nil
 ) -> [S] {
-  var c = [S](repeating: 0, count: m * n)
-  guard k > 0 else { return c }
+  var c: [S]
+  if let row {
+    // Every row of C starts as `row` and the product is added to it (β = 1): one pass over C
+    // instead of zeroing it, OpenBLAS clearing it again for β = 0, and a separate bias pass.
+    precondition(row.count == n, "gemmArrays: row has \(row.count) values, C has \(n) columns")
+    c = [S](unsafeUninitializedCapacity: m * n) { pc, initialized in
+      row.withUnsafeBufferPointer { pr in
+        for r in 0..<m { (pc.baseAddress! + r * n).initialize(from: pr.baseAddress!, count: n) }
+      }
+      initialized = m * n
+    }
+  } else {
+    c = [S](repeating: 0, count: m * n)
+  }
+  guard k > 0, m > 0, n > 0 else { return c }
   a.withUnsafeBufferPointer { pa in
     b.withUnsafeBufferPointer { pb in
       c.withUnsafeMutableBufferPointer { pc in
         S.gemm(
           transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1, a: pa.baseAddress!,
-          lda: lda, b: pb.baseAddress!, ldb: ldb, beta: 0, c: pc.baseAddress!, ldc: n)
+          lda: lda, b: pb.baseAddress!, ldb: ldb, beta: row == nil ? 0 : 1, c: pc.baseAddress!,
+          ldc: n)
       }
     }
   }
