@@ -6,17 +6,38 @@
 /// that input. Nodes are released as soon as ``Tensor/backward(seed:)`` has used them, so no
 /// graph outlives a backward pass.
 final class GradNode<Scalar: NNScalar> {
-  var inputs: [Tensor<Scalar>]
-  var vjp: ((_ gradient: [Scalar], _ needs: [Bool]) -> [[Scalar]?])?
+  /// An input as the backward pass sees it. A recorded intermediate is held through its node,
+  /// never through its tensor: its values stay alive only where a vector–Jacobian product
+  /// captured them (as PyTorch's saved tensors), not for the whole life of the graph.
+  enum Input {
+    /// A leaf that requires a gradient (a parameter or an input): its ``Tensor/grad`` receives it.
+    case leaf(Tensor<Scalar>)
+    /// The output of a recorded operation whose graph is alive.
+    case recorded(GradNode<Scalar>)
+    /// Anything else: a constant, or an intermediate whose graph a backward pass has freed.
+    case constant
+  }
 
-  init(inputs: [Tensor<Scalar>], vjp: @escaping ([Scalar], [Bool]) -> [[Scalar]?]) {
-    self.inputs = inputs
+  private(set) var inputs: [Input]
+  private(set) var vjp: ((_ gradient: [Scalar], _ needs: [Bool]) -> [[Scalar]?])?
+  /// The element count of the output (the length of the gradient this node receives).
+  let count: Int
+  /// Set once a backward pass has used this node; its tensor then acts as a constant.
+  private(set) var released = false
+
+  init(inputs: [Tensor<Scalar>], count: Int, vjp: @escaping ([Scalar], [Bool]) -> [[Scalar]?]) {
+    self.inputs = inputs.map { t in
+      if let node = t.node, !node.released { return .recorded(node) }
+      return t.requiresGrad ? .leaf(t) : .constant
+    }
+    self.count = count
     self.vjp = vjp
   }
 
   func release() {
     inputs = []
     vjp = nil
+    released = true
   }
 }
 
@@ -43,8 +64,7 @@ extension Tensor {
   ) -> Tensor {
     let out = Tensor(shape: shape, scalars: scalars)
     if Autograd.isEnabled, inputs.contains(where: { $0.requiresGrad }) {
-      out.requiresGrad = true
-      out.node = GradNode(inputs: inputs, vjp: vjp)
+      out.node = GradNode(inputs: inputs, count: scalars.count, vjp: vjp)
     }
     return out
   }
@@ -60,23 +80,24 @@ extension Tensor {
   /// tensor after the backward pass through it).
   public var graphNodeCount: Int { topologicalOrder().count }
 
-  /// Tensors with a node, inputs before outputs (iterative depth-first search).
+  /// The live nodes of the graph behind this tensor, inputs before outputs (iterative
+  /// depth-first search).
   @_specialize(where Scalar == Float)
   @_specialize(where Scalar == Double)
-  private func topologicalOrder() -> [Tensor] {
-    var order: [Tensor] = []
+  private func topologicalOrder() -> [GradNode<Scalar>] {
+    guard let root = node, !root.released else { return [] }
+    var order: [GradNode<Scalar>] = []
     var visited = Set<ObjectIdentifier>()
-    guard node != nil else { return [] }
-    var stack: [(Tensor, Bool)] = [(self, false)]
-    while let (t, expanded) = stack.popLast() {
+    var stack: [(GradNode<Scalar>, Bool)] = [(root, false)]
+    while let (n, expanded) = stack.popLast() {
       if expanded {
-        order.append(t)
+        order.append(n)
         continue
       }
-      guard visited.insert(ObjectIdentifier(t)).inserted else { continue }
-      stack.append((t, true))
-      for input in t.node?.inputs ?? [] where input.node != nil {
-        if !visited.contains(ObjectIdentifier(input)) { stack.append((input, false)) }
+      guard visited.insert(ObjectIdentifier(n)).inserted else { continue }
+      stack.append((n, true))
+      for case .recorded(let input) in n.inputs where !visited.contains(ObjectIdentifier(input)) {
+        stack.append((input, false))
       }
     }
     return order
@@ -104,39 +125,43 @@ extension Tensor {
     }()
     precondition(start.count == count, "seed has \(start.count) values, tensor has \(count)")
     guard requiresGrad else { return }
-    guard node != nil else {
+    guard let root = node else {
       accumulate(into: self, start)
       return
     }
     let order = topologicalOrder()
-    var pending: [ObjectIdentifier: [Scalar]] = [ObjectIdentifier(self): start]
-    for t in order.reversed() {
-      guard let node = t.node else { continue }
-      defer {
-        node.release()
-        t.node = nil
-        t.requiresGrad = false
-        t.graphReleased = true
-      }
-      guard let g = pending.removeValue(forKey: ObjectIdentifier(t)), let vjp = node.vjp else {
+    var pending: [ObjectIdentifier: [Scalar]] = [ObjectIdentifier(root): start]
+    for node in order.reversed() {
+      // Released as soon as used: its closure and the values it saved go now, not at the end.
+      defer { node.release() }
+      guard let g = pending.removeValue(forKey: ObjectIdentifier(node)), let vjp = node.vjp else {
         continue
       }
       let inputs = node.inputs
-      let needs = inputs.map { $0.requiresGrad }
+      let needs = inputs.map { input -> Bool in
+        switch input {
+        case .leaf(let t): t.requiresGrad
+        case .recorded: true
+        case .constant: false
+        }
+      }
       let grads = vjp(g, needs)
       for (i, input) in inputs.enumerated() where needs[i] {
         guard let gi = grads[i] else { continue }
-        precondition(gi.count == input.count, "gradient size mismatch in backward")
-        if input.node != nil {
-          let key = ObjectIdentifier(input)
-          if var existing = pending[key] {
-            addInPlace(&existing, gi)
-            pending[key] = existing
+        switch input {
+        case .recorded(let n):
+          precondition(gi.count == n.count, "gradient size mismatch in backward")
+          let key = ObjectIdentifier(n)
+          if pending[key] != nil {
+            addInPlace(&pending[key]!, gi)  // in place: no copy of the pending sum
           } else {
             pending[key] = gi
           }
-        } else {
-          accumulate(into: input, gi)
+        case .leaf(let t):
+          precondition(gi.count == t.count, "gradient size mismatch in backward")
+          accumulate(into: t, gi)
+        case .constant:
+          break
         }
       }
     }

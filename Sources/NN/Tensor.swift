@@ -23,12 +23,15 @@ public final class Tensor<Scalar: NNScalar>: @unchecked Sendable {
   public var scalars: [Scalar]
   /// The accumulated gradient of leaf tensors that require it, in the layout of ``scalars``.
   public var grad: [Scalar]?
-  /// Whether operations on this tensor are recorded for differentiation.
-  public internal(set) var requiresGrad: Bool
-  /// The operation that produced this tensor, while its graph is alive.
+  /// Whether operations on this tensor are recorded for differentiation: a leaf marked so, or
+  /// the output of a recorded operation whose graph has not been freed by a backward pass.
+  public var requiresGrad: Bool { node.map { !$0.released } ?? leafRequiresGrad }
+  /// Whether this leaf (a tensor not produced by a recorded operation) requires gradients.
+  private var leafRequiresGrad: Bool
+  /// The operation that produced this tensor (released after a backward pass through it).
   var node: GradNode<Scalar>?
   /// Set once a backward pass has freed the graph through this (non-leaf) tensor.
-  var graphReleased = false
+  var graphReleased: Bool { node?.released ?? false }
 
   /// Creates a tensor from row-major elements.
   public init(shape: [Int], scalars: [Scalar], requiresGrad: Bool = false) {
@@ -38,7 +41,7 @@ public final class Tensor<Scalar: NNScalar>: @unchecked Sendable {
       "shape \(shape) needs \(shape.reduce(1, *)) elements, got \(scalars.count)")
     self.shape = shape
     self.scalars = scalars
-    self.requiresGrad = requiresGrad
+    self.leafRequiresGrad = requiresGrad
   }
 
   /// A tensor of the given shape filled with `value`.
@@ -104,8 +107,9 @@ public final class Tensor<Scalar: NNScalar>: @unchecked Sendable {
 
   /// Marks a leaf tensor as a parameter (or stops tracking it).
   public func setRequiresGrad(_ value: Bool) {
-    precondition(node == nil, "requiresGrad can only be changed on leaf tensors")
-    requiresGrad = value
+    precondition(node == nil || graphReleased, "requiresGrad can only be changed on leaf tensors")
+    node = nil  // an intermediate whose graph is freed is a constant leaf from now on
+    leafRequiresGrad = value
   }
 
   /// Clears the accumulated gradient.
