@@ -21,25 +21,31 @@ extension BLAS {
     // matrix operand on every call (per time step of a batch-1 RNN), gemv streams it once.
     if m == 1, k > 0 {
       // c[1, n] = a · op(B), computed as op(B)ᵀ · aᵀ; a's k elements are at stride 1 or lda.
-      cblas_sgemv(
-        CblasRowMajor, transB == .none ? CblasTrans : CblasNoTrans,
-        transB == .none ? Int32(k) : Int32(n), transB == .none ? Int32(n) : Int32(k), alpha,
-        b, Int32(max(ldb, 1)), a, transA == .none ? 1 : Int32(max(lda, 1)), beta, c, 1)
+      gated {
+        cblas_sgemv(
+          CblasRowMajor, transB == .none ? CblasTrans : CblasNoTrans,
+          transB == .none ? Int32(k) : Int32(n), transB == .none ? Int32(n) : Int32(k), alpha,
+          b, Int32(max(ldb, 1)), a, transA == .none ? 1 : Int32(max(lda, 1)), beta, c, 1)
+      }
       return
     }
     if n == 1, k > 0 {
       // c[m, 1] = op(A) · b, with b's k elements at stride ldb or 1 and c's at stride ldc.
-      cblas_sgemv(
-        CblasRowMajor, transA == .none ? CblasNoTrans : CblasTrans,
-        transA == .none ? Int32(m) : Int32(k), transA == .none ? Int32(k) : Int32(m), alpha,
-        a, Int32(max(lda, 1)), b, transB == .none ? Int32(max(ldb, 1)) : 1, beta, c,
-        Int32(max(ldc, 1)))
+      gated {
+        cblas_sgemv(
+          CblasRowMajor, transA == .none ? CblasNoTrans : CblasTrans,
+          transA == .none ? Int32(m) : Int32(k), transA == .none ? Int32(k) : Int32(m), alpha,
+          a, Int32(max(lda, 1)), b, transB == .none ? Int32(max(ldb, 1)) : 1, beta, c,
+          Int32(max(ldc, 1)))
+      }
       return
     }
-    cblas_sgemm(
-      CblasRowMajor, transA == .none ? CblasNoTrans : CblasTrans,
-      transB == .none ? CblasNoTrans : CblasTrans, Int32(m), Int32(n), Int32(k), alpha,
-      a, Int32(max(lda, 1)), b, Int32(max(ldb, 1)), beta, c, Int32(max(ldc, 1)))
+    gated {
+      cblas_sgemm(
+        CblasRowMajor, transA == .none ? CblasNoTrans : CblasTrans,
+        transB == .none ? CblasNoTrans : CblasTrans, Int32(m), Int32(n), Int32(k), alpha,
+        a, Int32(max(lda, 1)), b, Int32(max(ldb, 1)), beta, c, Int32(max(ldc, 1)))
+    }
   }
 
   /// Strided double-precision GEMM on row-major storage; the same contract as the `Float` form.
@@ -54,25 +60,31 @@ extension BLAS {
     // matrix operand on every call (per time step of a batch-1 RNN), gemv streams it once.
     if m == 1, k > 0 {
       // c[1, n] = a · op(B), computed as op(B)ᵀ · aᵀ; a's k elements are at stride 1 or lda.
-      cblas_dgemv(
-        CblasRowMajor, transB == .none ? CblasTrans : CblasNoTrans,
-        transB == .none ? Int32(k) : Int32(n), transB == .none ? Int32(n) : Int32(k), alpha,
-        b, Int32(max(ldb, 1)), a, transA == .none ? 1 : Int32(max(lda, 1)), beta, c, 1)
+      gated {
+        cblas_dgemv(
+          CblasRowMajor, transB == .none ? CblasTrans : CblasNoTrans,
+          transB == .none ? Int32(k) : Int32(n), transB == .none ? Int32(n) : Int32(k), alpha,
+          b, Int32(max(ldb, 1)), a, transA == .none ? 1 : Int32(max(lda, 1)), beta, c, 1)
+      }
       return
     }
     if n == 1, k > 0 {
       // c[m, 1] = op(A) · b, with b's k elements at stride ldb or 1 and c's at stride ldc.
-      cblas_dgemv(
-        CblasRowMajor, transA == .none ? CblasNoTrans : CblasTrans,
-        transA == .none ? Int32(m) : Int32(k), transA == .none ? Int32(k) : Int32(m), alpha,
-        a, Int32(max(lda, 1)), b, transB == .none ? Int32(max(ldb, 1)) : 1, beta, c,
-        Int32(max(ldc, 1)))
+      gated {
+        cblas_dgemv(
+          CblasRowMajor, transA == .none ? CblasNoTrans : CblasTrans,
+          transA == .none ? Int32(m) : Int32(k), transA == .none ? Int32(k) : Int32(m), alpha,
+          a, Int32(max(lda, 1)), b, transB == .none ? Int32(max(ldb, 1)) : 1, beta, c,
+          Int32(max(ldc, 1)))
+      }
       return
     }
-    cblas_dgemm(
-      CblasRowMajor, transA == .none ? CblasNoTrans : CblasTrans,
-      transB == .none ? CblasNoTrans : CblasTrans, Int32(m), Int32(n), Int32(k), alpha,
-      a, Int32(max(lda, 1)), b, Int32(max(ldb, 1)), beta, c, Int32(max(ldc, 1)))
+    gated {
+      cblas_dgemm(
+        CblasRowMajor, transA == .none ? CblasNoTrans : CblasTrans,
+        transB == .none ? CblasNoTrans : CblasTrans, Int32(m), Int32(n), Int32(k), alpha,
+        a, Int32(max(lda, 1)), b, Int32(max(ldb, 1)), beta, c, Int32(max(ldc, 1)))
+    }
   }
 
   /// `y ← α·x + y` on `count` contiguous single-precision values.
@@ -80,7 +92,9 @@ extension BLAS {
     count: Int, alpha: Float, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>
   ) {
     guard count > 0 else { return }
-    cblas_saxpy(Int32(count), alpha, x, 1, y, 1)
+    gated {
+      cblas_saxpy(Int32(count), alpha, x, 1, y, 1)
+    }
   }
 
   /// `y ← α·x + y` on `count` contiguous double-precision values.
@@ -88,6 +102,8 @@ extension BLAS {
     count: Int, alpha: Double, x: UnsafePointer<Double>, y: UnsafeMutablePointer<Double>
   ) {
     guard count > 0 else { return }
-    cblas_daxpy(Int32(count), alpha, x, 1, y, 1)
+    gated {
+      cblas_daxpy(Int32(count), alpha, x, 1, y, 1)
+    }
   }
 }

@@ -1,6 +1,9 @@
 internal import COpenBLAS
 import Foundation
-import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 extension BLAS {
   /// Calls `body` once per block of `0..<rows` (at most `parts` contiguous blocks) on parallel
@@ -11,50 +14,80 @@ extension BLAS {
   /// split each call: its worker threads are woken and put back to sleep (they spin in
   /// `sched_yield` between calls) a hundred times per sequence, and compete with the
   /// elementwise work between the products. Independent rows need no synchronisation at all.
-  /// With one part (or one row) `body` runs once on the calling thread with OpenBLAS unchanged.
+  /// With one part (or one row) `body` runs once on the calling thread with OpenBLAS unchanged,
+  /// and so does a call from inside another partition's body.
   ///
-  /// The thread count is process-wide in OpenBLAS 0.3.21 (there is no per-call setting), so
-  /// other threads' BLAS calls during `body` also run single-threaded; nested and concurrent
-  /// uses are counted and the original count comes back when the last one ends.
+  /// The thread count is process-wide in OpenBLAS 0.3.21 (there is no per-call setting), and a
+  /// product can round differently on one thread than on two (85×192·192×64 differed by 3e-6).
+  /// So that no other thread's product silently runs single-threaded, and a run stays
+  /// reproducible whatever else the process does, the partitions hold the BLAS gate exclusively:
+  /// products on other threads wait until they are done, and they wait for those in flight.
   /// `body` must only write state that belongs to its rows.
   public static func forEachPartition(
     rows: Int, parts: Int,
     _ body: (Range<Int>) -> Void
   ) {
     let workers = min(rows, parts)
-    guard workers > 1 else {
+    guard workers > 1, !PartitionGate.shared.isInsidePartition else {
       body(0..<rows)
       return
     }
-    singleThreaded {
+    PartitionGate.shared.exclusively {
+      let saved = openblas_get_num_threads()
+      openblas_set_num_threads(1)
+      defer { openblas_set_num_threads(saved) }
       withoutActuallyEscaping(body) { escapable in
         let shared = SendableBody(body: escapable)
         DispatchQueue.concurrentPerform(iterations: workers) { w in
+          PartitionGate.shared.markInsidePartition(true)
+          defer { PartitionGate.shared.markInsidePartition(false) }
           shared.body((rows * w / workers)..<(rows * (w + 1) / workers))
         }
       }
     }
   }
 
-  /// Runs `body` with OpenBLAS set to one thread, restoring the previous count afterwards.
-  static func singleThreaded(_ body: () -> Void) {
-    singleThreadedUsers.withLock { state in
-      if state.count == 0 {
-        state.saved = openblas_get_num_threads()
-        openblas_set_num_threads(1)
-      }
-      state.count += 1
-    }
-    defer {
-      singleThreadedUsers.withLock { state in
-        state.count -= 1
-        if state.count == 0 { openblas_set_num_threads(state.saved) }
-      }
-    }
-    body()
+  /// Runs one BLAS call under the partition gate: shared with other calls, excluded while a
+  /// partition runs elsewhere (calls from inside a partition's body go straight through).
+  @inline(__always)
+  static func gated<R>(_ call: () -> R) -> R {
+    let gate = PartitionGate.shared
+    if gate.isInsidePartition { return call() }
+    gate.enterShared()
+    defer { gate.leaveShared() }
+    return call()
+  }
+}
+
+/// A readers–writer lock around OpenBLAS's process-wide thread count (see
+/// ``BLAS/forEachPartition(rows:parts:_:)``), plus a per-thread flag marking partition bodies.
+private final class PartitionGate: @unchecked Sendable {
+  static let shared = PartitionGate()
+
+  private let lock: UnsafeMutablePointer<pthread_rwlock_t>
+  private var key = pthread_key_t()
+
+  private init() {
+    lock = .allocate(capacity: 1)
+    lock.initialize(to: pthread_rwlock_t())
+    pthread_rwlock_init(lock, nil)
+    pthread_key_create(&key, nil)
   }
 
-  private static let singleThreadedUsers = Mutex<(count: Int, saved: Int32)>((0, 1))
+  var isInsidePartition: Bool { pthread_getspecific(key) != nil }
+
+  func markInsidePartition(_ inside: Bool) {
+    pthread_setspecific(key, inside ? UnsafeRawPointer(bitPattern: 1) : nil)
+  }
+
+  func enterShared() { pthread_rwlock_rdlock(lock) }
+  func leaveShared() { pthread_rwlock_unlock(lock) }
+
+  func exclusively(_ body: () -> Void) {
+    pthread_rwlock_wrlock(lock)
+    defer { pthread_rwlock_unlock(lock) }
+    body()
+  }
 }
 
 /// A closure handed to parallel workers that touch disjoint rows.

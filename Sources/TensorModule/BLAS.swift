@@ -38,10 +38,12 @@ public enum BLAS {
     guard m > 0, n > 0 else { return }
     let lda = transA == .none ? k : m
     let ldb = transB == .none ? n : k
-    cblas_sgemm(
-      CblasRowMajor, transA.cblas, transB.cblas, Int32(m), Int32(n), Int32(k), alpha,
-      a.baseAddress, Int32(max(lda, 1)), b.baseAddress, Int32(max(ldb, 1)), beta,
-      c.baseAddress, Int32(max(n, 1)))
+    gated {
+      cblas_sgemm(
+        CblasRowMajor, transA.cblas, transB.cblas, Int32(m), Int32(n), Int32(k), alpha,
+        a.baseAddress, Int32(max(lda, 1)), b.baseAddress, Int32(max(ldb, 1)), beta,
+        c.baseAddress, Int32(max(n, 1)))
+    }
   }
 
   /// Row-major matrix product of two arrays: returns `A·B` (`m × n`) for `A` `m × k`, `B` `k × n`.

@@ -249,7 +249,7 @@ struct ParallelPathTests {
 /// The Float recurrences run the C cell kernels (vectorised per CPU) on blocks of batch rows in
 /// parallel; the Double ones the Swift loops. Same weights and input: outputs and every
 /// gradient must agree to Float precision, inference (which keeps one step of activations)
-/// must equal training's forward exactly, and uneven blocks (odd batch) must not matter.
+/// must equal training's forward, and uneven blocks (odd batch) must not matter.
 @Suite("Float recurrent kernels")
 struct FloatRecurrenceTests {
   @Test(arguments: [false, true])
@@ -286,7 +286,9 @@ struct FloatRecurrenceTests {
     for (f, d) in zip(fast.ownParameters, exact.ownParameters) {
       #expect(relative(f.tensor.grad!, d.tensor.grad!) < 5e-6, "\(d.name) gradient")
     }
+    // Equal up to rounding only: tests running concurrently may switch OpenBLAS to one thread
+    // (BLAS.forEachPartition), and some products round differently on one thread.
     let inference = withNoGrad { fast.run(xf).output }
-    #expect(inference.scalars == yf.scalars)
+    #expect(maxRelativeError(inference.scalars, yf.scalars) < 1e-6)
   }
 }

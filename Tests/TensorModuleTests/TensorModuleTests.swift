@@ -144,6 +144,17 @@ struct BLASPartitionTests {
     }
   }
 
+  @Test("a partition inside a partition's body runs inline, and products there go straight through")
+  func nested() {
+    let inner = Mutex<[Range<Int>]>([])
+    BLAS.forEachPartition(rows: 4, parts: 2) { outer in
+      BLAS.forEachPartition(rows: 3, parts: 3) { rows in inner.withLock { $0.append(rows) } }
+      _ = BLAS.matmul([1, 2], [3, 4], m: 1, n: 1, k: 2)  // would deadlock if it waited for the gate
+      #expect(outer.count == 2)
+    }
+    #expect(inner.withLock { $0 } == [0..<3, 0..<3])
+  }
+
   @Test("each block's products equal the whole product")
   func blockProducts() {
     let (m, n, k) = (9, 33, 17)
