@@ -23,7 +23,8 @@ public enum HeapTuning {
       // M_TRIM_THRESHOLD = −1: never give the top of the heap back. A training step frees all
       // of its activations at once; with a finite threshold (it was 1 GiB) the freed top was
       // returned to the kernel after every step and faulted in again, zeroed, by the next one:
-      // a FaSNet step spent 56 % of its time in the kernel's clear_page and took 33.8 s, now 12.5–14.1 s.
+      // a FaSNet step spent 56 % of its time in the kernel's clear_page and took 33.8 s; now
+      // 12.5–14.9 s.
       _ = mallopt(-1, -1)
       // M_MMAP_MAX = 0: blocks above the 32 MiB threshold come from the heap too, instead of a
       // fresh mapping per block. A MIMO-UNet training step allocates hundreds of such
