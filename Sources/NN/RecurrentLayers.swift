@@ -1,3 +1,4 @@
+import Foundation
 internal import TensorModule
 
 /// The parameters of one layer and direction of an RNN, with PyTorch's names
@@ -85,12 +86,11 @@ public class RecurrentNetwork<Scalar: NNScalar>: Module, StochasticModule {
       if layer > 0 && isTraining && dropout > 0 {
         x = x.dropout(probability: dropout, training: true, generator: &generator)
       }
-      var outputs: [Tensor<Scalar>] = []
-      for (d, w) in directions.enumerated() {
-        let projected = x.linear(weight: w.weightIH, bias: w.biasIH)
-        let out = Tensor.recurrence(
-          cell, projected: projected, weightHH: w.weightHH, biasHH: w.biasHH, reverse: d == 1)
-        outputs.append(out)
+      let outputs =
+        directions.count == 2 && directionsInParallel(batch: b, steps: t)
+        ? runInParallel(x, directions)
+        : directions.enumerated().map { d, w in run(x, w, reverse: d == 1) }
+      for (d, out) in outputs.enumerated() {
         let last = d == 1 ? 0 : t - 1
         finals.append(out.slice(axis: 1, last..<(last + 1)).reshaped([1, b, hiddenSize]))
       }
@@ -98,6 +98,50 @@ public class RecurrentNetwork<Scalar: NNScalar>: Module, StochasticModule {
     }
     let hidden = Tensor.concatenate(finals, axis: 0)
     return (batchFirst ? x : x.transposed(0, 1), hidden)
+  }
+}
+
+extension RecurrentNetwork {
+  /// One direction of one layer: the input projection of every step in one GEMM, then the
+  /// recurrence (`[B, T, H]`).
+  private func run(
+    _ x: Tensor<Scalar>, _ w: RecurrentWeights<Scalar>, reverse: Bool
+  ) -> Tensor<Scalar> {
+    let projected = x.linear(weight: w.weightIH, bias: w.biasIH)
+    return Tensor.recurrence(
+      cell, projected: projected, weightHH: w.weightHH, biasHH: w.biasHH, reverse: reverse)
+  }
+
+  /// Whether the two directions of a layer are worth a thread each: enough work per direction to
+  /// pay for waking a thread, and more than one core.
+  private func directionsInParallel(batch: Int, steps: Int) -> Bool {
+    let gh = cell.gateCount * hiddenSize
+    return batch * steps * gh * hiddenSize >= 1 << 16
+      && ProcessInfo.processInfo.activeProcessorCount > 1
+  }
+
+  /// Both directions at once, each on its own thread with single-threaded BLAS (projection and
+  /// recurrence; the recurrence then keeps all batch rows on that thread). Two independent
+  /// chains of small products beat one after the other with every product split over the cores.
+  /// The operations are recorded as usual; the autograd switch is carried to the threads.
+  private func runInParallel(
+    _ x: Tensor<Scalar>, _ directions: [RecurrentWeights<Scalar>]
+  ) -> [Tensor<Scalar>] {
+    let recording = Autograd.isEnabled
+    let results = UnsafeMutablePointer<Tensor<Scalar>?>.allocate(capacity: 2)
+    results.initialize(repeating: nil, count: 2)
+    defer {
+      results.deinitialize(count: 2)
+      results.deallocate()
+    }
+    BLAS.forEachPartition(rows: 2, parts: 2) { ds in
+      for d in ds {
+        results[d] = Autograd.$isEnabled.withValue(recording) {
+          run(x, directions[d], reverse: d == 1)
+        }
+      }
+    }
+    return [results[0]!, results[1]!]
   }
 }
 
