@@ -32,6 +32,12 @@ public enum HeapTuning {
       // from the heap 27.8 s, with the same 10.6 GB peak. Worker threads' arenas still fall
       // back to mmap when their heap cannot grow, so no allocation fails because of this.
       _ = mallopt(-4, 0)
+      // M_ARENA_MAX = 1: worker threads allocate from the same retained heap. Their own arenas
+      // are heaps of at most 64 MiB, so larger blocks allocated on a worker (the recurrences of
+      // an RNN's two directions run on two threads) were mapped fresh and faulted in each time:
+      // a FaSNet step's forward took 20.5 s instead of 6. Large allocations are rare, so the
+      // shared arena's lock is not contended.
+      _ = mallopt(-8, 1)
     #endif
   }
 }
