@@ -70,7 +70,18 @@ private final class PartitionGate: @unchecked Sendable {
   private init() {
     lock = .allocate(capacity: 1)
     lock.initialize(to: pthread_rwlock_t())
-    pthread_rwlock_init(lock, nil)
+    // Writers first: glibc's default prefers readers, so products issued back to back from
+    // several threads could keep a partition waiting indefinitely. (A thread never takes the
+    // shared side twice, which writer preference would deadlock.) The setting is a GNU
+    // extension, looked up at run time: `Glibc` does not export it.
+    var attributes = pthread_rwlockattr_t()
+    pthread_rwlockattr_init(&attributes)
+    typealias SetKind = @convention(c) (UnsafeMutablePointer<pthread_rwlockattr_t>, Int32) -> Int32
+    if let symbol = dlsym(nil, "pthread_rwlockattr_setkind_np") {
+      _ = unsafeBitCast(symbol, to: SetKind.self)(&attributes, 2)  // PREFER_WRITER_NONRECURSIVE_NP
+    }
+    pthread_rwlock_init(lock, &attributes)
+    pthread_rwlockattr_destroy(&attributes)
     pthread_key_create(&key, nil)
   }
 
