@@ -292,3 +292,66 @@ struct FloatRecurrenceTests {
     #expect(maxRelativeError(inference.scalars, yf.scalars) < 1e-6)
   }
 }
+
+/// A bidirectional layer large enough to run its directions on two threads must equal a
+/// forward-only layer on the input plus a forward-only layer on the time-reversed input, with
+/// the same weights: outputs, input gradient and every weight gradient (Float64).
+@Suite("Bidirectional layers on two threads")
+struct ParallelDirectionTests {
+  @Test(arguments: [false, true])
+  func directionsMatchTwoForwardLayers(gru: Bool) {
+    var rng = SplitMix64(seed: 5)
+    let (b, t, f, h) = (3, 40, 16, 64)  // 3 × 40 × (G·64) × 64 ≥ 2¹⁶: the threaded path
+    func make(_ bidirectional: Bool) -> RecurrentNetwork<Double> {
+      gru
+        ? GRU(inputSize: f, hiddenSize: h, batchFirst: true, bidirectional: bidirectional, using: &rng)
+        : LSTM(inputSize: f, hiddenSize: h, batchFirst: true, bidirectional: bidirectional, using: &rng)
+    }
+    let both = make(true)
+    let (forward, backward) = (make(false), make(false))
+    let count = forward.ownParameters.count
+    for (i, p) in forward.ownParameters.enumerated() { p.tensor.scalars = both.ownParameters[i].tensor.scalars }
+    for (i, p) in backward.ownParameters.enumerated() {
+      p.tensor.scalars = both.ownParameters[count + i].tensor.scalars
+    }
+    func index(_ s: Int, _ step: Int, _ j: Int, _ width: Int) -> Int { (s * t + step) * width + j }
+    let values = (0..<(b * t * f)).map { _ in Double.random(in: -1...1, using: &rng) }
+    var reversed = values
+    for s in 0..<b { for step in 0..<t { for j in 0..<f { reversed[index(s, step, j, f)] = values[index(s, t - 1 - step, j, f)] } } }
+    let x = Tensor<Double>(shape: [b, t, f], scalars: values, requiresGrad: true)
+    let x1 = Tensor<Double>(shape: [b, t, f], scalars: values, requiresGrad: true)
+    let x2 = Tensor<Double>(shape: [b, t, f], scalars: reversed, requiresGrad: true)
+    let y = both.run(x).output
+    let (y1, y2) = (forward.run(x1).output, backward.run(x2).output)
+    let r = (0..<y.count).map { _ in Double.random(in: -1...1, using: &rng) }
+    var (r1, r2) = ([Double](repeating: 0, count: y1.count), [Double](repeating: 0, count: y2.count))
+    var worst = 0.0
+    for s in 0..<b {
+      for step in 0..<t {
+        for j in 0..<h {
+          worst = max(worst, abs(y.scalars[index(s, step, j, 2 * h)] - y1.scalars[index(s, step, j, h)]))
+          worst = max(worst, abs(y.scalars[index(s, step, h + j, 2 * h)] - y2.scalars[index(s, t - 1 - step, j, h)]))
+          r1[index(s, step, j, h)] = r[index(s, step, j, 2 * h)]
+          r2[index(s, t - 1 - step, j, h)] = r[index(s, step, h + j, 2 * h)]
+        }
+      }
+    }
+    #expect(worst < 1e-13, "outputs")
+    (y * Tensor(shape: y.shape, scalars: r)).sum().backward()
+    (y1 * Tensor(shape: y1.shape, scalars: r1)).sum().backward()
+    (y2 * Tensor(shape: y2.shape, scalars: r2)).sum().backward()
+    var gradient = 0.0
+    for s in 0..<b {
+      for step in 0..<t {
+        for j in 0..<f {
+          let expected = x1.grad![index(s, step, j, f)] + x2.grad![index(s, t - 1 - step, j, f)]
+          gradient = max(gradient, abs(expected - x.grad![index(s, step, j, f)]))
+        }
+      }
+    }
+    #expect(gradient < 1e-13, "input gradient")
+    for (i, p) in (forward.ownParameters + backward.ownParameters).enumerated() {
+      #expect(maxRelativeError(both.ownParameters[i].tensor.grad!, p.tensor.grad!) < 1e-12, "\(p.name)")
+    }
+  }
+}

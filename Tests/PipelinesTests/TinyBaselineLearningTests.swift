@@ -49,11 +49,22 @@ struct TinyBaselineLearningTests {
     let model = try SELDnet(recipe.seldnet)
     try model.loadStateDict(contentsOf: dir.path("run/best.safetensors"))
     let test = dir.path("data/L3DAS22_Task2_test")
-    let prediction = try Task2Prediction.run(
-      model: model, split: try SplitLocation(folder: test), splitFolder: test,
-      output: dir.path("predicted"), sceneSeconds: Self.sceneSeconds, features: .logmel,
-      sedThreshold: 0.3)
-    #expect(prediction.rowCount > 0)
+    // The tiny model's confidence scale depends on its training trajectory, which moves with
+    // rounding (one thread or two for a product): in one run its SED outputs peaked just above
+    // 0.3, in another just below (0 rows at 0.3; 341 rows and F 0.109 at 0.2). So the operating
+    // threshold is the first of 0.3, 0.2, 0.1 at which it detects anything; the random rows
+    // below are as many as it wrote, so beating them still takes knowing when and where.
+    var (threshold, rows): (Float, Int) = (0, 0)
+    for candidate: Float in [0.3, 0.2, 0.1] {
+      try? FileManager.default.removeItem(at: dir.path("predicted"))
+      let prediction = try Task2Prediction.run(
+        model: model, split: try SplitLocation(folder: test), splitFolder: test,
+        output: dir.path("predicted"), sceneSeconds: Self.sceneSeconds, features: .logmel,
+        sedThreshold: candidate)
+      (threshold, rows) = (candidate, prediction.rowCount)
+      if rows > 0 { break }
+    }
+    #expect(rows > 0, "no detections even at threshold \(threshold)")
 
     // Chance: in every scene as many rows as the model wrote, at uniformly random frames,
     // classes and positions in the label box.
@@ -82,7 +93,7 @@ struct TinyBaselineLearningTests {
     let trained = try Task2Scoring.score(submission: dir.path("predicted"), truth: test, options: options).total
     let random = try Task2Scoring.score(submission: dir.path("random"), truth: test, options: options).total
     // An all-empty submission has no true positives: F = 0.
-    #expect(trained.fScore > 0.05, "trained \(trained), random \(random)")
+    #expect(trained.fScore > 0.05, "threshold \(threshold): trained \(trained), random \(random)")
     #expect(trained.fScore > 2 * random.fScore, "trained \(trained), random \(random)")
     #expect(trained.precision > 2 * random.precision, "trained \(trained), random \(random)")
   }
