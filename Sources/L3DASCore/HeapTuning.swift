@@ -29,8 +29,8 @@ public enum HeapTuning {
       // M_MMAP_MAX = 0: blocks above the 32 MiB threshold come from the heap too, instead of a
       // fresh mapping per block. A MIMO-UNet training step allocates hundreds of such
       // temporaries (up to 236 MB each); mapped fresh, its step took 96–100 s on the project VM,
-      // from the heap 27.8 s, with the same 10.6 GB peak. Worker threads' arenas still fall
-      // back to mmap when their heap cannot grow, so no allocation fails because of this.
+      // from the heap 27.8 s, with the same 10.6 GB peak. When the heap cannot grow, glibc
+      // still falls back to a mapping, so no allocation fails because of this.
       _ = mallopt(-4, 0)
       // M_ARENA_MAX = 1: worker threads allocate from the same retained heap. Their own arenas
       // are heaps of at most 64 MiB, so larger blocks allocated on a worker (the recurrences of

@@ -143,6 +143,8 @@ extension Tensor {
         }
        }
       }
+      // The recurrent-side gate gradients of every (row, step).
+      let dgates = cell == .gru ? gruRecurrent : gx
       var gw: [Scalar]? = nil
       if needs[1] {
         // dW_hh[GH, H] = Σ over (row, step) of dgatesᵀ · hPrev, one product over all of them
@@ -158,36 +160,13 @@ extension Tensor {
             }
           }
         }
-        var result = [Scalar](repeating: 0, count: w.count)
-        (cell == .gru ? gruRecurrent : gx).withUnsafeBufferPointer { pdg in
-          shifted.withUnsafeBufferPointer { psh in
-            result.withUnsafeMutableBufferPointer { pgw in
-              Scalar.gemm(
-                transA: true, transB: false, m: gh, n: h, k: b * t, alpha: 1,
-                a: pdg.baseAddress!, lda: gh, b: psh.baseAddress!, ldb: h, beta: 0,
-                c: pgw.baseAddress!, ldc: h)
-            }
-          }
-        }
-        gw = result
+        gw = gemmArrays(
+          dgates, transA: true, lda: gh, shifted, transB: false, ldb: h, m: gh, n: h, k: b * t)
       }
       var result: [[Scalar]?] = [needs[0] ? gx : nil, gw]
       if needs.count > 2 {
         // db_hh: the recurrent-side gate gradients summed over rows and steps.
-        var gb: [Scalar]? = nil
-        if needs[2] {
-          var sums = [Scalar](repeating: 0, count: gh)
-          (cell == .gru ? gruRecurrent : gx).withUnsafeBufferPointer { pdg in
-            sums.withUnsafeMutableBufferPointer { psum in
-              for row in 0..<(b * t) {
-                let p = pdg.baseAddress! + row * gh
-                for j in 0..<gh { psum[j] += p[j] }
-              }
-            }
-          }
-          gb = sums
-        }
-        result.append(gb)
+        result.append(needs[2] ? reduceSum(dgates, shape: [b * t, gh], to: [1, gh]) : nil)
       }
       return result
     }
@@ -272,10 +251,9 @@ extension Tensor {
   /// to `output`. `previousCell` (LSTM c) and `previousOutput` (h) are the previous step's
   /// values, or zeros at the first step.
   ///
-  /// Staged as short loops over one or two arrays each (pre-activations into `saved`, then the
-  /// activations in place, then the state update), which the compiler vectorises together with
-  /// `Float`'s call-free `exp` and `tanh`. One loop doing everything per element stayed scalar:
-  /// it touched too many pointers for the vectoriser's overlap checks.
+  /// `Float` runs the C kernels (`_NNKernels`, built for the CPU's widest vectors). Other scalar
+  /// types run short loops over one or two arrays each (pre-activations into `saved`, then the
+  /// activations in place, then the state update).
   @inline(__always)
   static func cellForward(
     _ cell: RecurrentCell, h: Int, x: UnsafePointer<Scalar>, hh: UnsafePointer<Scalar>,
