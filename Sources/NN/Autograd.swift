@@ -63,7 +63,7 @@ extension Tensor {
     vjp: @escaping (_ gradient: [Scalar], _ needs: [Bool]) -> [[Scalar]?]
   ) -> Tensor {
     let out = Tensor(shape: shape, scalars: scalars)
-    if Autograd.isEnabled, inputs.contains(where: { $0.requiresGrad }) {
+    if recording(inputs) {
       out.node = GradNode(inputs: inputs, count: scalars.count, vjp: vjp)
     }
     return out
