@@ -99,68 +99,46 @@ extension Tensor {
       outH: h, outW: w)
     let xv = scalars
     let wv = weight.scalars
-    let biasValues = bias?.scalars
-    let k = o * kh * kw
-    let area = h * w
+    let plan = ConvPlan(geometry: g, outChannels: ci, groups: 1, batch: n)
     let outArea = outH * outW
+    // The output starts as the bias and the adjoint convolution's input gradient is added.
     var out = [Scalar](repeating: 0, count: n * o * outArea)
-    var cols: [Scalar] = scratchArray(count: k * area)
+    if let biasValues = bias?.scalars {
+      out.withUnsafeMutableBufferPointer { po in
+        for s in 0..<n {
+          for c in 0..<o { (po.baseAddress! + (s * o + c) * outArea).update(repeating: biasValues[c], count: outArea) }
+        }
+      }
+    }
     xv.withUnsafeBufferPointer { px in
       wv.withUnsafeBufferPointer { pw in
         out.withUnsafeMutableBufferPointer { po in
-          cols.withUnsafeMutableBufferPointer { pc in
-            for s in 0..<n {
-              // cols[k, area] = Wᵀ[k, I] · x[I, area]
-              Scalar.gemm(
-                transA: true, transB: false, m: k, n: area, k: ci, alpha: 1,
-                a: pw.baseAddress!, lda: k, b: px.baseAddress! + s * ci * area, ldb: area,
-                beta: 0, c: pc.baseAddress!, ldc: area)
-              let dst = po.baseAddress! + s * o * outArea
-              col2im(pc.baseAddress!, g, dst)
-              if let biasValues {
-                for c in 0..<o {
-                  let b = biasValues[c]
-                  for p in 0..<outArea { dst[c * outArea + p] += b }
-                }
-              }
-            }
-          }
+          plan.inputGradient(outputGradient: px.baseAddress!, weight: pw.baseAddress!, into: po.baseAddress!)
         }
       }
     }
     let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
     return Tensor.record(shape: [n, o, outH, outW], scalars: out, inputs: inputs) { gy, needs in
-      var gx = [Scalar](repeating: 0, count: needs[0] ? xv.count : 0)
+      var gx: [Scalar] = scratchArray(count: needs[0] ? xv.count : 0)  // fully written
       var gw = [Scalar](repeating: 0, count: needs[1] ? wv.count : 0)
       var gb: [Scalar]?
       if needs.count > 2 && needs[2] {
         gb = reduceSum(gy, shape: [n, o, outArea], to: [1, o, 1])
       }
-      var cols: [Scalar] = scratchArray(count: k * area)
       gy.withUnsafeBufferPointer { pg in
         xv.withUnsafeBufferPointer { px in
           wv.withUnsafeBufferPointer { pw in
-            cols.withUnsafeMutableBufferPointer { pc in
-              for s in 0..<n {
-                im2col(pg.baseAddress! + s * o * outArea, g, pc.baseAddress!)
-                if needs[0] {
-                  gx.withUnsafeMutableBufferPointer { pgx in
-                    // dx[I, area] = W[I, k] · dcols[k, area]
-                    Scalar.gemm(
-                      transA: false, transB: false, m: ci, n: area, k: k, alpha: 1,
-                      a: pw.baseAddress!, lda: k, b: pc.baseAddress!, ldb: area, beta: 0,
-                      c: pgx.baseAddress! + s * ci * area, ldc: area)
-                  }
-                }
-                if needs[1] {
-                  gw.withUnsafeMutableBufferPointer { pgw in
-                    // dW[I, k] += x[I, area] · dcolsᵀ[area, k]
-                    Scalar.gemm(
-                      transA: false, transB: true, m: ci, n: k, k: area, alpha: 1,
-                      a: px.baseAddress! + s * ci * area, lda: area, b: pc.baseAddress!,
-                      ldb: area, beta: 1, c: pgw.baseAddress!, ldc: k)
-                  }
-                }
+            if needs[0] {
+              // dx = the adjoint convolution of gy.
+              gx.withUnsafeMutableBufferPointer { pgx in
+                plan.forward(x: pg.baseAddress!, weight: pw.baseAddress!, bias: nil, into: pgx.baseAddress!)
+              }
+            }
+            if needs[1] {
+              // dW[I, O, kH, kW]: the adjoint convolution's weight gradient, with gy as its input
+              // and x as its output gradient.
+              gw.withUnsafeMutableBufferPointer { pgw in
+                plan.weightGradient(x: pg.baseAddress!, outputGradient: px.baseAddress!, into: pgw.baseAddress!)
               }
             }
           }

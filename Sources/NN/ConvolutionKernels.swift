@@ -1,7 +1,23 @@
 import Foundation
+import TensorModule
 
-// im2col / col2im convolution kernels. A convolution of one sample is one GEMM per group:
-// out[o, p] = Σ_r W[o, r] · cols[r, p], with r = (c·kH + ky)·kW + kx and p = oy·outW + ox.
+// Convolution kernels by "row bands". A convolution of one sample is a sum of GEMMs:
+//   out[o, (oy, ox)] = Σ_ky Σ_(c, kx) W[o, c, ky, kx] · x[c, oy·sH + ky·dH − top, ox·sW + kx·dW − left].
+// im2col unfolds all kH·kW taps into a column matrix (kH·kW copies of the input). Here only the
+// kW taps of a row are unfolded: the band of padded input rows p = j·sH + ρ holds, in row
+// (c, kx) and column (j, ox), x[c, p − top, ox·sW + kx·dW − left]. Kernel row ky has phase
+// ρ = ky·dH mod sH and shift q = ⌊ky·dH / sH⌋, and its columns for output row oy are band
+// row j = oy + q, which is the band matrix offset by q·outW columns, with the same leading
+// dimension. So each kernel row is one GEMM with K = C·kW on a view of the band, and only kW
+// (times the number of phases) copies of the input are written instead of kH·kW. The input
+// gradient runs the same GEMMs transposed into a band of gradients, which is then added back
+// into the input plane (kW additions per element instead of kH·kW).
+//
+// The output rows are cut into tiles whose band stays near 4 MiB (it is written and read back
+// from cache). Samples × tiles are split into contiguous runs, one per core, each run with its
+// own band and single-threaded BLAS (`BLAS.forEachPartition`): no barrier per GEMM, and the
+// unfolding runs in parallel with the products. Weight gradients are summed per run, and the
+// input rows a run shares with the next run of the same sample are added after the join.
 
 /// The index arithmetic of a 2-D convolution from an input plane to an output plane.
 struct ConvGeometry: Equatable {
@@ -19,11 +35,8 @@ struct ConvGeometry: Equatable {
   var outH: Int
   var outW: Int
 
-  var kernelArea: Int { kH * kW }
   var outArea: Int { outH * outW }
   var inArea: Int { inH * inW }
-  /// Rows of the column matrix for all channels.
-  var colRows: Int { channels * kH * kW }
 
   /// The output columns `ox` whose input column `ox·strideW + offset` lies inside `0..<inW`.
   func validColumns(offset dx: Int) -> (start: Int, end: Int) {
@@ -41,7 +54,7 @@ struct ConvGeometry: Equatable {
 }
 
 /// An array of `count` elements whose contents are unspecified, for buffers that are fully
-/// written before they are read (GEMM outputs with β = 0, im2col columns). Skips the zero fill.
+/// written before they are read (GEMM outputs with β = 0, band matrices). Skips the zero fill.
 func scratchArray<S: NNScalar>(count: Int) -> [S] {
   [S](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
 }
@@ -52,118 +65,431 @@ struct SharedPointers<S>: @unchecked Sendable {
   let output: UnsafeMutablePointer<S>
 }
 
-/// Runs `body` over blocks of input channels, in parallel when the unfolded matrix is large
-/// (each channel owns its own rows of the column matrix and its own input plane).
-func forEachChannelBlock(
-  _ g: ConvGeometry, outputRows: Int, _ body: @Sendable (Range<Int>) -> Void
-) {
-  let work = g.colRows * outputRows * g.outW
-  let workers = min(g.channels, ProcessInfo.processInfo.activeProcessorCount)
-  guard work >= 1 << 18, workers > 1 else {
-    body(0..<g.channels)
-    return
-  }
-  DispatchQueue.concurrentPerform(iterations: workers) { w in
-    let start = g.channels * w / workers
-    let end = g.channels * (w + 1) / workers
-    body(start..<end)
-  }
-}
+/// How one convolution of a batch is cut into band GEMMs, tiles and parallel runs; see the
+/// comment at the top of this file. `forward`, `inputGradient` and `weightGradient` are the
+/// convolution and its two adjoints (a transposed convolution is `inputGradient`).
+struct ConvPlan {
+  let g: ConvGeometry
+  let outChannels: Int
+  let groups: Int
+  let batch: Int
+  /// Input and output channels per group.
+  let cg: Int
+  let og: Int
+  /// Rows of a group's band (`cg·kW`, the K of every GEMM) and of the whole band (`C·kW`).
+  let groupBandRows: Int
+  let bandRows: Int
+  /// Per kernel row: its phase (an index into `phaseResidue`) and its shift in band rows.
+  let phaseOfKernelRow: [Int]
+  let shiftOfKernelRow: [Int]
+  /// Per phase: ρ (the padded input row of band row j is j·sH + ρ), the band rows beyond the
+  /// tile's output rows (the largest shift), and whether exactly one kernel row with no shift
+  /// uses it (its gradient GEMM then writes the whole band with β = 0).
+  let phaseResidue: [Int]
+  let phaseExtraRows: [Int]
+  let phaseWrittenOnce: [Bool]
+  /// A 1×1 kernel, stride 1, no padding: the input itself is the band.
+  let pointwise: Bool
+  let tileCount: Int
+  let workers: Int
 
-/// Unfolds one `[channels, inH, inW]` sample into `cols` (`[channels·kH·kW, outH·outW]`),
-/// writing zeros where the window reaches into the padding.
-@_specialize(where S == Float)
-@_specialize(where S == Double)
-func im2col<S: NNScalar>(
-  _ x: UnsafePointer<S>, _ g: ConvGeometry, _ cols: UnsafeMutablePointer<S>,
-  outputRows: Range<Int>? = nil
-) {
-  let shared = SharedPointers(input: UnsafeMutablePointer(mutating: x), output: cols)
-  let rows = outputRows ?? 0..<g.outH
-  forEachChannelBlock(g, outputRows: rows.count) { channels in
-    im2col(shared.input, g, shared.output, channels: channels, outputRows: rows)
-  }
-}
+  /// The band's size for tiles of at most this many output rows; see `tileCount`.
+  static let bandTargetElements = 1 << 20
 
-@_specialize(where S == Float)
-@_specialize(where S == Double)
-func im2col<S: NNScalar>(
-  _ x: UnsafePointer<S>, _ g: ConvGeometry, _ cols: UnsafeMutablePointer<S>, channels: Range<Int>,
-  outputRows: Range<Int>
-) {
-  // `cols` holds only the output rows `outputRows`: its row stride is their area.
-  let area = outputRows.count * g.outW
-  for c in channels {
-    let plane = x + c * g.inArea
+  init(geometry g: ConvGeometry, outChannels: Int, groups: Int, batch: Int) {
+    precondition(g.channels % groups == 0 && outChannels % groups == 0)
+    self.g = g
+    self.outChannels = outChannels
+    self.groups = groups
+    self.batch = batch
+    cg = g.channels / groups
+    og = outChannels / groups
+    groupBandRows = cg * g.kW
+    bandRows = g.channels * g.kW
+    var residues: [Int] = []
+    var extra: [Int] = []
+    var users: [Int] = []
+    var phaseOf: [Int] = []
+    var shiftOf: [Int] = []
     for ky in 0..<g.kH {
-      for kx in 0..<g.kW {
-        let row = cols + ((c * g.kH + ky) * g.kW + kx) * area
-        let dy = ky * g.dilationH - g.padTop
-        let dx = kx * g.dilationW - g.padLeft
-        let (oxStart, oxEnd) = g.validColumns(offset: dx)
-        for oy in outputRows {
-          let out = row + (oy - outputRows.lowerBound) * g.outW
-          let iy = oy * g.strideH + dy
-          if iy < 0 || iy >= g.inH {
-            out.update(repeating: 0, count: g.outW)
-            continue
-          }
-          let line = plane + iy * g.inW
-          if oxStart > 0 { out.update(repeating: 0, count: oxStart) }
-          if g.strideW == 1 {
-            (out + oxStart).update(from: line + oxStart + dx, count: oxEnd - oxStart)
-          } else {
-            var ix = oxStart * g.strideW + dx
-            for ox in oxStart..<oxEnd {
-              out[ox] = line[ix]
-              ix += g.strideW
+      let offset = ky * g.dilationH
+      let (rho, q) = (offset % g.strideH, offset / g.strideH)
+      let p: Int
+      if let found = residues.firstIndex(of: rho) {
+        p = found
+      } else {
+        p = residues.count
+        residues.append(rho)
+        extra.append(0)
+        users.append(0)
+      }
+      extra[p] = max(extra[p], q)
+      users[p] += 1
+      phaseOf.append(p)
+      shiftOf.append(q)
+    }
+    phaseResidue = residues
+    phaseExtraRows = extra
+    phaseWrittenOnce = zip(users, extra).map { $0 == 1 && $1 == 0 }
+    phaseOfKernelRow = phaseOf
+    shiftOfKernelRow = shiftOf
+    pointwise = g.kH == 1 && g.kW == 1 && g.strideH == 1 && g.strideW == 1 && g.padTop == 0
+      && g.padLeft == 0 && g.outH == g.inH && g.outW == g.inW
+
+    let cores = ProcessInfo.processInfo.activeProcessorCount
+    let flops = 2 * Double(batch) * Double(outChannels * cg * g.kH * g.kW) * Double(g.outArea)
+    let parallel = cores > 1 && flops >= Double(1 << 23)
+    // Output rows per tile: the band near the target size, at least 1024 GEMM columns, and at
+    // least as many rows as the largest shift (so the band is not mostly overlap).
+    let rowWidth = max(1, bandRows * g.outW)
+    let extraSum = extra.reduce(0, +)
+    let byTarget = (Self.bandTargetElements / rowWidth - extraSum) / residues.count
+    let byColumns = (1024 + g.outW - 1) / max(1, g.outW)
+    let rows = min(g.outH, max(1, byTarget, byColumns, extra.max() ?? 0))
+    var tiles = pointwise ? 1 : (g.outH + rows - 1) / rows
+    if parallel {
+      // Enough tiles that samples × tiles split evenly over the cores.
+      let step = cores / gcd(batch, cores)
+      tiles = min(g.outH, (tiles + step - 1) / step * step)
+    }
+    tileCount = tiles
+    workers = parallel ? min(cores, batch * tiles) : 1
+  }
+
+  /// The output rows of tile `t` (balanced: sizes differ by at most one).
+  func tileRows(_ t: Int) -> Range<Int> {
+    (g.outH * t / tileCount)..<(g.outH * (t + 1) / tileCount)
+  }
+
+  var maxTileRows: Int { (g.outH + tileCount - 1) / tileCount }
+
+  /// Band rows of phase `p` for a tile of `rows` output rows.
+  func bandLength(phase p: Int, tileRows rows: Int) -> Int { rows + phaseExtraRows[p] }
+
+  /// Offset of phase `p`'s matrix in a band of a tile of `rows` output rows.
+  func phaseOffset(_ p: Int, tileRows rows: Int) -> Int {
+    var offset = 0
+    for q in 0..<p { offset += bandRows * bandLength(phase: q, tileRows: rows) * g.outW }
+    return offset
+  }
+
+  var bandCapacity: Int { pointwise ? 0 : phaseOffset(phaseResidue.count, tileRows: maxTileRows) }
+
+  /// The samples × tiles items of run `w`.
+  func items(ofWorker w: Int) -> Range<Int> {
+    let total = batch * tileCount
+    return (total * w / workers)..<(total * (w + 1) / workers)
+  }
+
+  /// Calls `body(worker, items)` for every run, in parallel when the plan has several.
+  func forEachRun(_ body: (Int, Range<Int>) -> Void) {
+    guard workers > 1 else { return body(0, 0..<(batch * tileCount)) }
+    BLAS.forEachPartition(rows: workers, parts: workers) { runs in
+      for w in runs { body(w, items(ofWorker: w)) }
+    }
+  }
+
+  // MARK: Weights in band order
+
+  /// `W[o, c, ky, kx]` (all groups) reordered as `[group][ky][o][c][kx]`: one `og × cg·kW`
+  /// matrix per group and kernel row.
+  func bandWeights<S: NNScalar>(_ w: UnsafePointer<S>) -> [S] {
+    var out: [S] = scratchArray(count: outChannels * cg * g.kH * g.kW)
+    out.withUnsafeMutableBufferPointer { po in
+      let dst = po.baseAddress!
+      for gr in 0..<groups {
+        for ky in 0..<g.kH {
+          for o in 0..<og {
+            for c in 0..<cg {
+              let src = w + (((gr * og + o) * cg + c) * g.kH + ky) * g.kW
+              let row = dst + (((gr * g.kH + ky) * og + o) * cg + c) * g.kW
+              row.update(from: src, count: g.kW)
             }
           }
-          if oxEnd < g.outW { (out + oxEnd).update(repeating: 0, count: g.outW - oxEnd) }
+        }
+      }
+    }
+    return out
+  }
+
+  /// Adds weights in band order back into `w` (`[O, cg, kH, kW]`).
+  func addBandWeights<S: NNScalar>(_ wr: UnsafePointer<S>, into w: UnsafeMutablePointer<S>) {
+    for gr in 0..<groups {
+      for ky in 0..<g.kH {
+        for o in 0..<og {
+          for c in 0..<cg {
+            let dst = w + (((gr * og + o) * cg + c) * g.kH + ky) * g.kW
+            let src = wr + (((gr * g.kH + ky) * og + o) * cg + c) * g.kW
+            for kx in 0..<g.kW { dst[kx] += src[kx] }
+          }
         }
       }
     }
   }
-}
 
-/// The adjoint of ``im2col``: adds every column entry back into its input position of `x`.
-@_specialize(where S == Float)
-@_specialize(where S == Double)
-func col2im<S: NNScalar>(
-  _ cols: UnsafePointer<S>, _ g: ConvGeometry, _ x: UnsafeMutablePointer<S>,
-  outputRows: Range<Int>? = nil
-) {
-  let shared = SharedPointers(input: UnsafeMutablePointer(mutating: cols), output: x)
-  let rows = outputRows ?? 0..<g.outH
-  forEachChannelBlock(g, outputRows: rows.count) { channels in
-    col2im(shared.input, g, shared.output, channels: channels, outputRows: rows)
+  // MARK: Bands
+
+  /// Writes the band of output rows `rows` of one sample `x` (`[C, inH, inW]`) into `band`,
+  /// with zeros where the taps reach into the padding.
+  func fillBand<S: NNScalar>(
+    _ x: UnsafePointer<S>, rows: Range<Int>, _ band: UnsafeMutablePointer<S>
+  ) {
+    for p in phaseResidue.indices {
+      let length = bandLength(phase: p, tileRows: rows.count)
+      let ld = length * g.outW
+      let base = band + phaseOffset(p, tileRows: rows.count)
+      for c in 0..<g.channels {
+        let plane = x + c * g.inArea
+        for kx in 0..<g.kW {
+          let row = base + (c * g.kW + kx) * ld
+          let dx = kx * g.dilationW - g.padLeft
+          let (start, end) = g.validColumns(offset: dx)
+          for j in 0..<length {
+            let out = row + j * g.outW
+            let iy = (rows.lowerBound + j) * g.strideH + phaseResidue[p] - g.padTop
+            guard iy >= 0, iy < g.inH else {
+              out.update(repeating: 0, count: g.outW)
+              continue
+            }
+            let line = plane + iy * g.inW
+            if start > 0 { out.update(repeating: 0, count: start) }
+            if g.strideW == 1 {
+              (out + start).update(from: line + start + dx, count: end - start)
+            } else {
+              var ix = start * g.strideW + dx
+              for ox in start..<end {
+                out[ox] = line[ix]
+                ix += g.strideW
+              }
+            }
+            if end < g.outW { (out + end).update(repeating: 0, count: g.outW - end) }
+          }
+        }
+      }
+    }
   }
-}
 
-@_specialize(where S == Float)
-@_specialize(where S == Double)
-func col2im<S: NNScalar>(
-  _ cols: UnsafePointer<S>, _ g: ConvGeometry, _ x: UnsafeMutablePointer<S>, channels: Range<Int>,
-  outputRows: Range<Int>
-) {
-  let area = outputRows.count * g.outW
-  for c in channels {
-    let plane = x + c * g.inArea
-    for ky in 0..<g.kH {
-      for kx in 0..<g.kW {
-        let row = cols + ((c * g.kH + ky) * g.kW + kx) * area
-        let dy = ky * g.dilationH - g.padTop
-        let dx = kx * g.dilationW - g.padLeft
-        let (oxStart, oxEnd) = g.validColumns(offset: dx)
-        for oy in outputRows {
-          let iy = oy * g.strideH + dy
-          if iy < 0 || iy >= g.inH { continue }
-          let line = plane + iy * g.inW
-          let src = row + (oy - outputRows.lowerBound) * g.outW
-          var ix = oxStart * g.strideW + dx
-          for ox in oxStart..<oxEnd {
-            line[ix] += src[ox]
-            ix += g.strideW
+  /// Adds a band of gradients (output rows `rows`) back into one sample's input gradient `dx`
+  /// (`[C, inH, inW]`). Input rows from `spill.row` on go to `spill.buffer`
+  /// (`[C, spill.rows, inW]`) instead, for rows that another run also writes.
+  func addBand<S: NNScalar>(
+    _ band: UnsafePointer<S>, rows: Range<Int>, into dx: UnsafeMutablePointer<S>,
+    spill: (row: Int, rows: Int, buffer: UnsafeMutablePointer<S>)?
+  ) {
+    let spillRow = spill?.row ?? Int.max
+    for p in phaseResidue.indices {
+      let length = bandLength(phase: p, tileRows: rows.count)
+      let ld = length * g.outW
+      let base = band + phaseOffset(p, tileRows: rows.count)
+      for c in 0..<g.channels {
+        for kx in 0..<g.kW {
+          let row = base + (c * g.kW + kx) * ld
+          let dxOffset = kx * g.dilationW - g.padLeft
+          let (start, end) = g.validColumns(offset: dxOffset)
+          for j in 0..<length {
+            let iy = (rows.lowerBound + j) * g.strideH + phaseResidue[p] - g.padTop
+            guard iy >= 0, iy < g.inH else { continue }
+            let line: UnsafeMutablePointer<S>
+            if iy >= spillRow, let spill {
+              line = spill.buffer + (c * spill.rows + iy - spill.row) * g.inW
+            } else {
+              line = dx + c * g.inArea + iy * g.inW
+            }
+            let src = row + j * g.outW
+            if g.strideW == 1 {
+              let dst = line + dxOffset
+              for ox in start..<end { dst[ox] += src[ox] }
+            } else {
+              var ix = start * g.strideW + dxOffset
+              for ox in start..<end {
+                line[ix] += src[ox]
+                ix += g.strideW
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// The band matrix of kernel row `ky`, group `gr`, for the tile of output rows `rows`: its
+  /// first element and leading dimension. `band` is the tile's band, or for a pointwise plan
+  /// the sample itself (`[C, inH, inW]`), which is then its own band.
+  @inline(__always)
+  private func bandView<S>(
+    _ band: UnsafeMutablePointer<S>, rows: Range<Int>, kernelRow ky: Int, group gr: Int
+  ) -> (UnsafeMutablePointer<S>, Int) {
+    if pointwise { return (band + gr * cg * g.inArea + rows.lowerBound * g.inW, g.inArea) }
+    let p = phaseOfKernelRow[ky]
+    let ld = bandLength(phase: p, tileRows: rows.count) * g.outW
+    let offset = phaseOffset(p, tileRows: rows.count) + gr * groupBandRows * ld + shiftOfKernelRow[ky] * g.outW
+    return (band + offset, ld)
+  }
+
+  /// The band of sample `x`'s tile `rows`: written into `scratch`, or the sample itself.
+  @inline(__always)
+  private func band<S: NNScalar>(
+    of x: UnsafePointer<S>, rows: Range<Int>, scratch: UnsafeMutablePointer<S>?
+  ) -> UnsafeMutablePointer<S> {
+    if pointwise { return UnsafeMutablePointer(mutating: x) }
+    fillBand(x, rows: rows, scratch!)
+    return scratch!
+  }
+
+  /// The weight matrix of kernel row `ky`, group `gr` (`og × cg·kW`) in band-ordered weights.
+  @inline(__always)
+  private func weightMatrix<S>(_ wr: UnsafePointer<S>, kernelRow ky: Int, group gr: Int) -> UnsafePointer<S> {
+    wr + (gr * g.kH + ky) * og * groupBandRows
+  }
+
+  /// Runs `body(sample, tile rows, scratch band)` for every item of every run, each run with
+  /// its own band.
+  private func forEachItem<S: NNScalar>(
+    _ scalar: S.Type, _ body: (_ worker: Int, _ sample: Int, _ rows: Range<Int>, UnsafeMutablePointer<S>?) -> Void
+  ) {
+    forEachRun { w, items in
+      var scratch: [S] = scratchArray(count: bandCapacity)
+      scratch.withUnsafeMutableBufferPointer { pb in
+        for item in items { body(w, item / tileCount, tileRows(item % tileCount), pb.baseAddress) }
+      }
+    }
+  }
+
+  // MARK: The three products
+
+  /// `out` (`[N, O, outH, outW]`, fully written) = conv(`x`, `w`) + `bias`.
+  func forward<S: NNScalar>(
+    x: UnsafePointer<S>, weight w: UnsafePointer<S>, bias: UnsafePointer<S>?,
+    into out: UnsafeMutablePointer<S>
+  ) {
+    let wr: [S] = pointwise ? [] : bandWeights(w)
+    wr.withUnsafeBufferPointer { pwr in
+      let weights = pointwise ? w : pwr.baseAddress!
+      forEachItem(S.self) { _, n, rows, scratch in
+        let dst = out + n * outChannels * g.outArea + rows.lowerBound * g.outW
+        let columns = rows.count * g.outW
+        if let bias {
+          for o in 0..<outChannels { (dst + o * g.outArea).update(repeating: bias[o], count: columns) }
+        }
+        let band = band(of: x + n * g.channels * g.inArea, rows: rows, scratch: scratch)
+        for gr in 0..<groups {
+          for ky in 0..<g.kH {
+            // out[og, tile] (+)= Wr[og, cg·kW] · band[cg·kW, tile]
+            let (b, ldb) = bandView(band, rows: rows, kernelRow: ky, group: gr)
+            S.gemm(
+              transA: false, transB: false, m: og, n: columns, k: groupBandRows, alpha: 1,
+              a: weightMatrix(weights, kernelRow: ky, group: gr), lda: groupBandRows,
+              b: b, ldb: ldb, beta: bias == nil && ky == 0 ? 0 : 1,
+              c: dst + gr * og * g.outArea, ldc: g.outArea)
+          }
+        }
+      }
+    }
+  }
+
+  /// Adds ∂L/∂W (`[O, cg, kH, kW]`) for input `x` and output gradient `gy` into `dw`.
+  func weightGradient<S: NNScalar>(
+    x: UnsafePointer<S>, outputGradient gy: UnsafePointer<S>, into dw: UnsafeMutablePointer<S>
+  ) {
+    let size = outChannels * cg * g.kH * g.kW
+    // One sum per run, in band order (for a pointwise plan, the order of `dw`).
+    var partial = [S](repeating: 0, count: workers * size)
+    partial.withUnsafeMutableBufferPointer { pp in
+      let sums = pp.baseAddress!
+      forEachItem(S.self) { w, n, rows, scratch in
+        let gyTile = gy + n * outChannels * g.outArea + rows.lowerBound * g.outW
+        let band = band(of: x + n * g.channels * g.inArea, rows: rows, scratch: scratch)
+        for gr in 0..<groups {
+          for ky in 0..<g.kH {
+            // dWr[og, cg·kW] += gy[og, tile] · bandᵀ[tile, cg·kW]
+            let (b, ldb) = bandView(band, rows: rows, kernelRow: ky, group: gr)
+            S.gemm(
+              transA: false, transB: true, m: og, n: groupBandRows, k: rows.count * g.outW, alpha: 1,
+              a: gyTile + gr * og * g.outArea, lda: g.outArea, b: b, ldb: ldb, beta: 1,
+              c: UnsafeMutablePointer(mutating: weightMatrix(sums + w * size, kernelRow: ky, group: gr)),
+              ldc: groupBandRows)
+          }
+        }
+      }
+      for w in 1..<max(1, workers) {
+        let src = sums + w * size
+        for i in 0..<size { sums[i] += src[i] }
+      }
+      if pointwise {
+        for i in 0..<size { dw[i] += sums[i] }
+      } else {
+        addBandWeights(sums, into: dw)
+      }
+    }
+  }
+
+  /// The input rows that run `w` shares with run `w + 1` in the same sample: the sample, the
+  /// first shared input row and the number of rows from it that run `w` may touch; nil if none.
+  func sharedRows(ofWorker w: Int) -> (sample: Int, row: Int, rows: Int)? {
+    guard w + 1 < workers, !pointwise else { return nil }
+    let items = items(ofWorker: w)
+    guard let last = items.last, items.upperBound % tileCount != 0 else { return nil }
+    let nextRows = tileRows(items.upperBound % tileCount)
+    let first = nextRows.lowerBound * g.strideH - g.padTop
+    let lastRow = min(g.inH - 1, (nextRows.lowerBound - 1) * g.strideH + (g.kH - 1) * g.dilationH - g.padTop)
+    guard lastRow >= max(0, first) else { return nil }
+    let start = max(0, first)
+    return (last / tileCount, start, lastRow - start + 1)
+  }
+
+  /// Adds ∂L/∂x (`[N, C, inH, inW]`) for output gradient `gy` into `dx`.
+  func inputGradient<S: NNScalar>(
+    outputGradient gy: UnsafePointer<S>, weight w: UnsafePointer<S>,
+    into dx: UnsafeMutablePointer<S>
+  ) {
+    let wr: [S] = pointwise ? [] : bandWeights(w)
+    let shared = (0..<workers).map { sharedRows(ofWorker: $0) }
+    let spillSize = shared.map { ($0?.rows ?? 0) * g.channels * g.inW }
+    var spills = [S](repeating: 0, count: spillSize.reduce(0, +))
+    wr.withUnsafeBufferPointer { pwr in
+      spills.withUnsafeMutableBufferPointer { ps in
+        let weights = pointwise ? w : pwr.baseAddress!
+        forEachItem(S.self) { w, n, rows, scratch in
+          let gyTile = gy + n * outChannels * g.outArea + rows.lowerBound * g.outW
+          let sample = dx + n * g.channels * g.inArea
+          // A pointwise plan adds straight into dx (its tiles share no input rows); otherwise
+          // the gradients' band is formed in the scratch band and added back below.
+          let band = pointwise ? sample : scratch!
+          if !pointwise {
+            for p in phaseResidue.indices where !phaseWrittenOnce[p] {
+              let count = bandRows * bandLength(phase: p, tileRows: rows.count) * g.outW
+              (band + phaseOffset(p, tileRows: rows.count)).update(repeating: 0, count: count)
+            }
+          }
+          for gr in 0..<groups {
+            for ky in 0..<g.kH {
+              // dband[cg·kW, tile] (+)= Wrᵀ[cg·kW, og] · gy[og, tile]
+              let (c, ldc) = bandView(band, rows: rows, kernelRow: ky, group: gr)
+              let overwrite = !pointwise && phaseWrittenOnce[phaseOfKernelRow[ky]]
+              S.gemm(
+                transA: true, transB: false, m: groupBandRows, n: rows.count * g.outW, k: og,
+                alpha: 1, a: weightMatrix(weights, kernelRow: ky, group: gr), lda: groupBandRows,
+                b: gyTile + gr * og * g.outArea, ldb: g.outArea, beta: overwrite ? 0 : 1,
+                c: c, ldc: ldc)
+            }
+          }
+          guard !pointwise else { return }
+          let spill = shared[w].flatMap { s in
+            s.sample == n ? (s.row, s.rows, ps.baseAddress! + spillSize[..<w].reduce(0, +)) : nil
+          }
+          addBand(band, rows: rows, into: sample, spill: spill)
+        }
+        // The shared rows, after every run is done.
+        var offset = 0
+        for (w, s) in shared.enumerated() {
+          defer { offset += spillSize[w] }
+          guard let s else { continue }
+          let src = ps.baseAddress! + offset
+          let sample = dx + s.sample * g.channels * g.inArea
+          for c in 0..<g.channels {
+            let dst = sample + c * g.inArea + s.row * g.inW
+            let from = src + c * s.rows * g.inW
+            for i in 0..<(s.rows * g.inW) { dst[i] += from[i] }
           }
         }
       }
@@ -171,67 +497,25 @@ func col2im<S: NNScalar>(
   }
 }
 
-/// The output rows of one tile: the column matrix of a tile (`colRows × rows·outW`) stays
-/// near 4 MiB, so im2col writes it and the GEMM reads it back from cache rather than memory, and
-/// no whole-sample column matrix (hundreds of MB at the baseline sizes) is allocated and faulted
-/// in on every call. A tile keeps at least 1024 columns so the GEMM stays efficient.
-func outputRowTiles(_ g: ConvGeometry) -> [Range<Int>] {
-  let targetColumns = max(1024, (1 << 20) / max(g.colRows, 1))
-  let rowsPerTile = max(1, min(g.outH, targetColumns / max(g.outW, 1)))
-  return stride(from: 0, to: g.outH, by: rowsPerTile).map { $0..<min(g.outH, $0 + rowsPerTile) }
-}
+private func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? max(a, 1) : gcd(b, a % b) }
 
 /// Forward convolution of a batch: `x` `[N, C, inH, inW]`, `w` `[O, C/groups, kH, kW]`,
-/// optional `bias` `[O]`, output `[N, O, outH, outW]`. Each sample is done in tiles of output
-/// rows (``outputRowTiles(_:)``): im2col of the tile, one GEMM per group, bias added while the
-/// tile is in cache.
+/// optional `bias` `[O]`, output `[N, O, outH, outW]` (``ConvPlan/forward(x:weight:bias:into:)``).
 @_specialize(where S == Float)
 @_specialize(where S == Double)
 func convForward<S: NNScalar>(
   x: [S], batch: Int, w: [S], bias: [S]?, outChannels: Int, groups: Int, geometry g: ConvGeometry
 ) -> [S] {
-  let cg = g.channels / groups
-  let og = outChannels / groups
-  let k = cg * g.kernelArea
-  let area = g.outArea
-  let pointwise = g.kernelArea == 1 && g.strideH == 1 && g.strideW == 1 && g.padTop == 0
-    && g.padLeft == 0 && g.outH == g.inH && g.outW == g.inW
-  let tiles = pointwise ? [0..<g.outH] : outputRowTiles(g)
-  let tileCapacity = pointwise ? 0 : g.colRows * tiles[0].count * g.outW
-  var out: [S] = scratchArray(count: batch * outChannels * area)  // every element is written
-  var cols: [S] = scratchArray(count: tileCapacity)
+  let plan = ConvPlan(geometry: g, outChannels: outChannels, groups: groups, batch: batch)
+  var out: [S] = scratchArray(count: batch * outChannels * g.outArea)  // every element is written
   x.withUnsafeBufferPointer { px in
     w.withUnsafeBufferPointer { pw in
       out.withUnsafeMutableBufferPointer { po in
-        cols.withUnsafeMutableBufferPointer { pc in
-          for n in 0..<batch {
-            let dst = po.baseAddress! + n * outChannels * area
-            let sample = px.baseAddress! + n * g.channels * g.inArea
-            for rows in tiles {
-              let offset = rows.lowerBound * g.outW
-              let tileArea = rows.count * g.outW
-              let src: UnsafePointer<S>
-              let ldb: Int
-              if pointwise {
-                (src, ldb) = (sample, area)
-              } else {
-                im2col(sample, g, pc.baseAddress!, outputRows: rows)
-                (src, ldb) = (UnsafePointer(pc.baseAddress!), tileArea)
-              }
-              for gr in 0..<groups {
-                S.gemm(
-                  transA: false, transB: false, m: og, n: tileArea, k: k, alpha: 1,
-                  a: pw.baseAddress! + gr * og * k, lda: k, b: src + gr * k * ldb, ldb: ldb, beta: 0, c: dst + gr * og * area + offset, ldc: area)
-              }
-              if let bias {
-                for o in 0..<outChannels {
-                  let b = bias[o]
-                  let row = dst + o * area + offset
-                  for p in 0..<tileArea { row[p] += b }
-                }
-              }
-            }
-          }
+        let (xp, wp, op) = (px.baseAddress!, pw.baseAddress!, po.baseAddress!)
+        if let bias {
+          bias.withUnsafeBufferPointer { plan.forward(x: xp, weight: wp, bias: $0.baseAddress!, into: op) }
+        } else {
+          plan.forward(x: xp, weight: wp, bias: nil, into: op)
         }
       }
     }
@@ -239,20 +523,14 @@ func convForward<S: NNScalar>(
   return out
 }
 
-/// Gradients of ``convForward``: input (if `needInput`), weight (if `needWeight`) and bias,
-/// in the same tiles of output rows as the forward pass.
+/// Gradients of ``convForward``: input (if `needInput`), weight (if `needWeight`) and bias.
 @_specialize(where S == Float)
 @_specialize(where S == Double)
 func convBackward<S: NNScalar>(
   gradient gy: [S], x: [S], batch: Int, w: [S], outChannels: Int, groups: Int,
   geometry g: ConvGeometry, needInput: Bool, needWeight: Bool, needBias: Bool
 ) -> (input: [S]?, weight: [S]?, bias: [S]?) {
-  let cg = g.channels / groups
-  let og = outChannels / groups
-  let k = cg * g.kernelArea
   let area = g.outArea
-  var gx = [S](repeating: 0, count: needInput ? x.count : 0)
-  var gw = [S](repeating: 0, count: needWeight ? w.count : 0)
   var gb: [S]? = nil
   if needBias {
     var b = [S](repeating: 0, count: outChannels)
@@ -266,43 +544,20 @@ func convBackward<S: NNScalar>(
     gb = b
   }
   guard needInput || needWeight else { return (nil, nil, gb) }
-  let tiles = outputRowTiles(g)
-  var cols: [S] = scratchArray(count: g.colRows * tiles[0].count * g.outW)
+  let plan = ConvPlan(geometry: g, outChannels: outChannels, groups: groups, batch: batch)
+  var gx = [S](repeating: 0, count: needInput ? x.count : 0)
+  var gw = [S](repeating: 0, count: needWeight ? w.count : 0)
   gy.withUnsafeBufferPointer { pg in
     x.withUnsafeBufferPointer { px in
       w.withUnsafeBufferPointer { pw in
-        cols.withUnsafeMutableBufferPointer { pc in
-          let pcb = pc.baseAddress!
-          for n in 0..<batch {
-            let gyn = pg.baseAddress! + n * outChannels * area
-            for rows in tiles {
-              let offset = rows.lowerBound * g.outW
-              let tileArea = rows.count * g.outW
-              if needWeight {
-                im2col(px.baseAddress! + n * g.channels * g.inArea, g, pcb, outputRows: rows)
-                gw.withUnsafeMutableBufferPointer { pgw in
-                  for gr in 0..<groups {
-                    // dW[og, k] += gy[og, tile] · colsᵀ[tile, k]
-                    S.gemm(
-                      transA: false, transB: true, m: og, n: k, k: tileArea, alpha: 1,
-                      a: gyn + gr * og * area + offset, lda: area, b: pcb + gr * k * tileArea,
-                      ldb: tileArea, beta: 1, c: pgw.baseAddress! + gr * og * k, ldc: k)
-                  }
-                }
-              }
-              if needInput {
-                for gr in 0..<groups {
-                  // dcols[k, tile] = Wᵀ[k, og] · gy[og, tile]
-                  S.gemm(
-                    transA: true, transB: false, m: k, n: tileArea, k: og, alpha: 1,
-                    a: pw.baseAddress! + gr * og * k, lda: k, b: gyn + gr * og * area + offset,
-                    ldb: area, beta: 0, c: pcb + gr * k * tileArea, ldc: tileArea)
-                }
-                gx.withUnsafeMutableBufferPointer { pgx in
-                  col2im(pcb, g, pgx.baseAddress! + n * g.channels * g.inArea, outputRows: rows)
-                }
-              }
-            }
+        if needWeight {
+          gw.withUnsafeMutableBufferPointer { pgw in
+            plan.weightGradient(x: px.baseAddress!, outputGradient: pg.baseAddress!, into: pgw.baseAddress!)
+          }
+        }
+        if needInput {
+          gx.withUnsafeMutableBufferPointer { pgx in
+            plan.inputGradient(outputGradient: pg.baseAddress!, weight: pw.baseAddress!, into: pgx.baseAddress!)
           }
         }
       }

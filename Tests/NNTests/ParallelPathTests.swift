@@ -76,10 +76,10 @@ struct ParallelPathTests {
     }
   }
 
-  /// 32 channels of 3×3 give 288 column rows, so a 150-row output is done in three tiles of
-  /// output rows (ConvolutionKernels.swift, `outputRowTiles`); rows on both sides of each tile
-  /// boundary are checked, and both gradients through the bilinear identities
-  /// ⟨y, r⟩ = ⟨x, ∂x⟩ = ⟨W, ∂W⟩.
+  /// Two samples large enough to run on parallel threads (ConvolutionKernels.swift, `ConvPlan`);
+  /// rows at the start, middle and end of the plane are checked, and both gradients through the
+  /// bilinear identities ⟨y, r⟩ = ⟨x, ∂x⟩ = ⟨W, ∂W⟩. `ConvolutionPlanTests` covers tiles and
+  /// runs that share rows.
   @Test func tiledConvolutionMatchesDirectSumAndAdjoints() {
     var rng = SplitMix64(seed: 11)
     let (c, h, w) = (32, 150, 60)
