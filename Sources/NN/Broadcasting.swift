@@ -121,6 +121,10 @@ func reduceSum<S: NNScalar>(_ values: [S], shape: [Int], to target: [Int]) -> [S
         o, ot, _, n, st, _ in
         if st == 0 {
           po[ot] += contiguousSum(pv.baseAddress! + o, count: n)
+        } else if st == 1 {
+          // Column sums (a bias gradient over rows): a unit-stride loop, which vectorises.
+          let (dst, src) = (po.baseAddress! + ot, pv.baseAddress! + o)
+          for j in 0..<n { dst[j] += src[j] }
         } else {
           for j in 0..<n { po[ot + j * st] += pv[o + j] }
         }

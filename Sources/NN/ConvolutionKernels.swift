@@ -11,7 +11,9 @@ import TensorModule
 // dimension. So each kernel row is one GEMM with K = C·kW on a view of the band, and only kW
 // (times the number of phases) copies of the input are written instead of kH·kW. The input
 // gradient runs the same GEMMs transposed into a band of gradients, which is then added back
-// into the input plane (kW additions per element instead of kH·kW).
+// into the input plane (kW additions per element instead of kH·kW). When a group's kW taps
+// are too few for an efficient GEMM (cg·kW < 64, e.g. 4 input channels), the band unfolds all
+// kH·kW taps instead (im2col: one GEMM per group with K = cg·kH·kW).
 //
 // The output rows are cut into tiles whose band stays near 4 MiB (it is written and read back
 // from cache). Samples × tiles are split into contiguous runs, one per core, each run with its
@@ -76,10 +78,21 @@ struct ConvPlan {
   /// Input and output channels per group.
   let cg: Int
   let og: Int
-  /// Rows of a group's band (`cg·kW`, the K of every GEMM) and of the whole band (`C·kW`).
+  /// Whether the band unfolds all kH·kW taps (im2col): chosen when a row's kW taps of a group
+  /// would make a GEMM too thin (K = cg·kW < 64). There is then one GEMM per group, the
+  /// weights keep their own order, and there is one phase with no shift.
+  let unfoldsKernelRows: Bool
+  /// Kernel rows unfolded into each channel's band rows (kH or 1), and GEMMs per group (1 or kH).
+  let unfoldedRows: Int
+  let slices: Int
+  /// Rows of a group's band (`cg·kW`, or `cg·kH·kW` unfolded: the K of every GEMM) and of the
+  /// whole band.
   let groupBandRows: Int
   let bandRows: Int
-  /// Per kernel row: its phase (an index into `phaseResidue`) and its shift in band rows.
+  /// The taps behind each row of a phase's band, in band order: channel, unfolded kernel row
+  /// (0 unless `unfoldsKernelRows`) and kernel column.
+  let bandRowTaps: [(channel: Int, row: Int, column: Int)]
+  /// Per slice (kernel row): its phase (an index into `phaseResidue`) and its shift in band rows.
   let phaseOfKernelRow: [Int]
   let shiftOfKernelRow: [Int]
   /// Per phase: ρ (the padded input row of band row j is j·sH + ρ), the band rows beyond the
@@ -104,15 +117,25 @@ struct ConvPlan {
     self.batch = batch
     cg = g.channels / groups
     og = outChannels / groups
-    groupBandRows = cg * g.kW
-    bandRows = g.channels * g.kW
+    unfoldsKernelRows = g.kH > 1 && cg * g.kW < 64
+    unfoldedRows = unfoldsKernelRows ? g.kH : 1
+    slices = unfoldsKernelRows ? 1 : g.kH
+    groupBandRows = cg * unfoldedRows * g.kW
+    bandRows = g.channels * unfoldedRows * g.kW
+    var taps: [(channel: Int, row: Int, column: Int)] = []
+    for c in 0..<g.channels {
+      for u in 0..<unfoldedRows {
+        for kx in 0..<g.kW { taps.append((c, u, kx)) }
+      }
+    }
+    bandRowTaps = taps
     var residues: [Int] = []
     var extra: [Int] = []
     var users: [Int] = []
     var phaseOf: [Int] = []
     var shiftOf: [Int] = []
-    for ky in 0..<g.kH {
-      let offset = ky * g.dilationH
+    for ky in 0..<slices {
+      let offset = unfoldsKernelRows ? 0 : ky * g.dilationH
       let (rho, q) = (offset % g.strideH, offset / g.strideH)
       let p: Int
       if let found = residues.firstIndex(of: rho) {
@@ -174,6 +197,9 @@ struct ConvPlan {
   }
 
   var bandCapacity: Int { pointwise ? 0 : phaseOffset(phaseResidue.count, tileRows: maxTileRows) }
+
+  /// Whether the weights' own order `[O, cg, kH, kW]` is already the band order.
+  var weightsInBandOrder: Bool { pointwise || unfoldsKernelRows }
 
   /// The samples × tiles items of run `w`.
   func items(ofWorker w: Int) -> Range<Int> {
@@ -238,32 +264,31 @@ struct ConvPlan {
       let length = bandLength(phase: p, tileRows: rows.count)
       let ld = length * g.outW
       let base = band + phaseOffset(p, tileRows: rows.count)
-      for c in 0..<g.channels {
+      for (c, u, kx) in bandRowTaps {
         let plane = x + c * g.inArea
-        for kx in 0..<g.kW {
-          let row = base + (c * g.kW + kx) * ld
-          let dx = kx * g.dilationW - g.padLeft
-          let (start, end) = g.validColumns(offset: dx)
-          for j in 0..<length {
-            let out = row + j * g.outW
-            let iy = (rows.lowerBound + j) * g.strideH + phaseResidue[p] - g.padTop
-            guard iy >= 0, iy < g.inH else {
-              out.update(repeating: 0, count: g.outW)
-              continue
-            }
-            let line = plane + iy * g.inW
-            if start > 0 { out.update(repeating: 0, count: start) }
-            if g.strideW == 1 {
-              (out + start).update(from: line + start + dx, count: end - start)
-            } else {
-              var ix = start * g.strideW + dx
-              for ox in start..<end {
-                out[ox] = line[ix]
-                ix += g.strideW
-              }
-            }
-            if end < g.outW { (out + end).update(repeating: 0, count: g.outW - end) }
+        let row = base + ((c * unfoldedRows + u) * g.kW + kx) * ld
+        let dx = kx * g.dilationW - g.padLeft
+        let (start, end) = g.validColumns(offset: dx)
+        let rowOffset = phaseResidue[p] + u * g.dilationH - g.padTop
+        for j in 0..<length {
+          let out = row + j * g.outW
+          let iy = (rows.lowerBound + j) * g.strideH + rowOffset
+          guard iy >= 0, iy < g.inH else {
+            out.update(repeating: 0, count: g.outW)
+            continue
           }
+          let line = plane + iy * g.inW
+          if start > 0 { out.update(repeating: 0, count: start) }
+          if g.strideW == 1 {
+            (out + start).update(from: line + start + dx, count: end - start)
+          } else {
+            var ix = start * g.strideW + dx
+            for ox in start..<end {
+              out[ox] = line[ix]
+              ix += g.strideW
+            }
+          }
+          if end < g.outW { (out + end).update(repeating: 0, count: g.outW - end) }
         }
       }
     }
@@ -281,30 +306,29 @@ struct ConvPlan {
       let length = bandLength(phase: p, tileRows: rows.count)
       let ld = length * g.outW
       let base = band + phaseOffset(p, tileRows: rows.count)
-      for c in 0..<g.channels {
-        for kx in 0..<g.kW {
-          let row = base + (c * g.kW + kx) * ld
-          let dxOffset = kx * g.dilationW - g.padLeft
-          let (start, end) = g.validColumns(offset: dxOffset)
-          for j in 0..<length {
-            let iy = (rows.lowerBound + j) * g.strideH + phaseResidue[p] - g.padTop
-            guard iy >= 0, iy < g.inH else { continue }
-            let line: UnsafeMutablePointer<S>
-            if iy >= spillRow, let spill {
-              line = spill.buffer + (c * spill.rows + iy - spill.row) * g.inW
-            } else {
-              line = dx + c * g.inArea + iy * g.inW
-            }
-            let src = row + j * g.outW
-            if g.strideW == 1 {
-              let dst = line + dxOffset
-              for ox in start..<end { dst[ox] += src[ox] }
-            } else {
-              var ix = start * g.strideW + dxOffset
-              for ox in start..<end {
-                line[ix] += src[ox]
-                ix += g.strideW
-              }
+      for (c, u, kx) in bandRowTaps {
+        let row = base + ((c * unfoldedRows + u) * g.kW + kx) * ld
+        let dxOffset = kx * g.dilationW - g.padLeft
+        let (start, end) = g.validColumns(offset: dxOffset)
+        let rowOffset = phaseResidue[p] + u * g.dilationH - g.padTop
+        for j in 0..<length {
+          let iy = (rows.lowerBound + j) * g.strideH + rowOffset
+          guard iy >= 0, iy < g.inH else { continue }
+          let line: UnsafeMutablePointer<S>
+          if iy >= spillRow, let spill {
+            line = spill.buffer + (c * spill.rows + iy - spill.row) * g.inW
+          } else {
+            line = dx + c * g.inArea + iy * g.inW
+          }
+          let src = row + j * g.outW
+          if g.strideW == 1 {
+            let dst = line + dxOffset
+            for ox in start..<end { dst[ox] += src[ox] }
+          } else {
+            var ix = start * g.strideW + dxOffset
+            for ox in start..<end {
+              line[ix] += src[ox]
+              ix += g.strideW
             }
           }
         }
@@ -339,7 +363,7 @@ struct ConvPlan {
   /// The weight matrix of kernel row `ky`, group `gr` (`og × cg·kW`) in band-ordered weights.
   @inline(__always)
   private func weightMatrix<S>(_ wr: UnsafePointer<S>, kernelRow ky: Int, group gr: Int) -> UnsafePointer<S> {
-    wr + (gr * g.kH + ky) * og * groupBandRows
+    wr + (gr * slices + ky) * og * groupBandRows
   }
 
   /// Runs `body(sample, tile rows, scratch band)` for every item of every run, each run with
@@ -362,9 +386,9 @@ struct ConvPlan {
     x: UnsafePointer<S>, weight w: UnsafePointer<S>, bias: UnsafePointer<S>?,
     into out: UnsafeMutablePointer<S>
   ) {
-    let wr: [S] = pointwise ? [] : bandWeights(w)
+    let wr: [S] = weightsInBandOrder ? [] : bandWeights(w)
     wr.withUnsafeBufferPointer { pwr in
-      let weights = pointwise ? w : pwr.baseAddress!
+      let weights = weightsInBandOrder ? w : pwr.baseAddress!
       forEachItem(S.self) { _, n, rows, scratch in
         let dst = out + n * outChannels * g.outArea + rows.lowerBound * g.outW
         let columns = rows.count * g.outW
@@ -373,7 +397,7 @@ struct ConvPlan {
         }
         let band = band(of: x + n * g.channels * g.inArea, rows: rows, scratch: scratch)
         for gr in 0..<groups {
-          for ky in 0..<g.kH {
+          for ky in 0..<slices {
             // out[og, tile] (+)= Wr[og, cg·kW] · band[cg·kW, tile]
             let (b, ldb) = bandView(band, rows: rows, kernelRow: ky, group: gr)
             S.gemm(
@@ -392,7 +416,7 @@ struct ConvPlan {
     x: UnsafePointer<S>, outputGradient gy: UnsafePointer<S>, into dw: UnsafeMutablePointer<S>
   ) {
     let size = outChannels * cg * g.kH * g.kW
-    // One sum per run, in band order (for a pointwise plan, the order of `dw`).
+    // One sum per run, in band order.
     var partial = [S](repeating: 0, count: workers * size)
     partial.withUnsafeMutableBufferPointer { pp in
       let sums = pp.baseAddress!
@@ -400,7 +424,7 @@ struct ConvPlan {
         let gyTile = gy + n * outChannels * g.outArea + rows.lowerBound * g.outW
         let band = band(of: x + n * g.channels * g.inArea, rows: rows, scratch: scratch)
         for gr in 0..<groups {
-          for ky in 0..<g.kH {
+          for ky in 0..<slices {
             // dWr[og, cg·kW] += gy[og, tile] · bandᵀ[tile, cg·kW]
             let (b, ldb) = bandView(band, rows: rows, kernelRow: ky, group: gr)
             S.gemm(
@@ -415,7 +439,7 @@ struct ConvPlan {
         let src = sums + w * size
         for i in 0..<size { sums[i] += src[i] }
       }
-      if pointwise {
+      if weightsInBandOrder {
         for i in 0..<size { dw[i] += sums[i] }
       } else {
         addBandWeights(sums, into: dw)
@@ -442,13 +466,13 @@ struct ConvPlan {
     outputGradient gy: UnsafePointer<S>, weight w: UnsafePointer<S>,
     into dx: UnsafeMutablePointer<S>
   ) {
-    let wr: [S] = pointwise ? [] : bandWeights(w)
+    let wr: [S] = weightsInBandOrder ? [] : bandWeights(w)
     let shared = (0..<workers).map { sharedRows(ofWorker: $0) }
     let spillSize = shared.map { ($0?.rows ?? 0) * g.channels * g.inW }
     var spills = [S](repeating: 0, count: spillSize.reduce(0, +))
     wr.withUnsafeBufferPointer { pwr in
       spills.withUnsafeMutableBufferPointer { ps in
-        let weights = pointwise ? w : pwr.baseAddress!
+        let weights = weightsInBandOrder ? w : pwr.baseAddress!
         forEachItem(S.self) { w, n, rows, scratch in
           let gyTile = gy + n * outChannels * g.outArea + rows.lowerBound * g.outW
           let sample = dx + n * g.channels * g.inArea
@@ -462,7 +486,7 @@ struct ConvPlan {
             }
           }
           for gr in 0..<groups {
-            for ky in 0..<g.kH {
+            for ky in 0..<slices {
               // dband[cg·kW, tile] (+)= Wrᵀ[cg·kW, og] · gy[og, tile]
               let (c, ldc) = bandView(band, rows: rows, kernelRow: ky, group: gr)
               let overwrite = !pointwise && phaseWrittenOnce[phaseOfKernelRow[ky]]

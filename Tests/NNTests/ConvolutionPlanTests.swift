@@ -4,10 +4,10 @@ import Testing
 
 /// The band convolution kernels (ConvolutionKernels.swift) against the defining sums, in
 /// Float64: outputs, input gradients and weight gradients, for strides that split kernel rows
-/// into phases, dilations, asymmetric padding, groups, 1×1, 1×k and k×1 kernels, and inputs
-/// large enough that samples × tiles run on several threads and neighbouring runs share input
-/// rows. Every output and input row is checked (a few points each), so an error at a tile or
-/// run boundary cannot hide.
+/// into phases, dilations, asymmetric padding, groups, 1×1, 1×k and k×1 kernels, bands of one
+/// kernel row and of all kernel rows, and inputs large enough that samples × tiles run on
+/// several threads and neighbouring runs share input rows. Every output and input row is
+/// checked (a few points each), so an error at a tile or run boundary cannot hide.
 @Suite("Band convolution")
 struct ConvolutionPlanTests {
   struct Case: CustomTestStringConvertible, Sendable {
@@ -20,22 +20,23 @@ struct ConvolutionPlanTests {
     }
   }
 
+  /// Cases with cg·kW ≥ 64 use row bands; the others unfold all taps (im2col).
   static let cases: [Case] = [
-    // Parallel runs over 3 samples × 2 tiles: the runs share input rows of sample 1.
+    // Row bands, parallel runs over 3 samples × 8 tiles: the runs share input rows of sample 1.
     Case(
-      channels: 8, outChannels: 2, groups: 1, kernel: (5, 3), stride: (1, 1), dilation: (1, 1),
+      channels: 24, outChannels: 2, groups: 1, kernel: (5, 3), stride: (1, 1), dilation: (1, 1),
       padding: Padding2D(2, 1), batch: 3, height: 100, width: 700),
-    // One sample in 4 tiles, dilated rows: the shared rows span 6 input rows.
+    // Row bands, one sample in 12 tiles, dilated rows: the shared rows span 6 input rows.
     Case(
-      channels: 8, outChannels: 8, groups: 1, kernel: (3, 3), stride: (1, 1), dilation: (3, 1),
+      channels: 24, outChannels: 8, groups: 1, kernel: (3, 3), stride: (1, 1), dilation: (3, 1),
       padding: Padding2D(top: 3, bottom: 3, left: 1, right: 1), batch: 1, height: 200, width: 600),
     // MIMO-UNet-like: stride 2 puts the 8 kernel rows in two phases, each shifted 0…3 rows.
     Case(
-      channels: 6, outChannels: 5, groups: 1, kernel: (8, 6), stride: (2, 2), dilation: (1, 1),
+      channels: 12, outChannels: 5, groups: 1, kernel: (8, 6), stride: (2, 2), dilation: (1, 1),
       padding: Padding2D(top: 3, bottom: 4, left: 2, right: 3), batch: 2, height: 64, width: 90),
-    // Dilation 2 with stride 3: three phases; groups.
+    // Dilation 2 with stride 3: three phases; two groups of 22 channels.
     Case(
-      channels: 4, outChannels: 6, groups: 2, kernel: (3, 3), stride: (3, 1), dilation: (2, 2),
+      channels: 44, outChannels: 6, groups: 2, kernel: (3, 3), stride: (3, 1), dilation: (2, 2),
       padding: Padding2D(top: 1, bottom: 0, left: 2, right: 1), batch: 2, height: 50, width: 40),
     // Pointwise, parallel: the input is its own band.
     Case(
@@ -45,6 +46,14 @@ struct ConvolutionPlanTests {
     Case(
       channels: 8, outChannels: 8, groups: 4, kernel: (1, 5), stride: (1, 2), dilation: (1, 3),
       padding: Padding2D(top: 0, bottom: 0, left: 4, right: 4), batch: 3, height: 1, width: 2000),
+    // All taps unfolded, parallel (SELDnet's first layer, smaller): one sample in 4 tiles.
+    Case(
+      channels: 4, outChannels: 16, groups: 1, kernel: (3, 3), stride: (1, 1), dilation: (1, 1),
+      padding: Padding2D(1, 1), batch: 1, height: 256, width: 300),
+    // All taps unfolded, with stride and dilation in rows.
+    Case(
+      channels: 3, outChannels: 4, groups: 1, kernel: (5, 4), stride: (2, 1), dilation: (2, 1),
+      padding: Padding2D(top: 3, bottom: 2, left: 1, right: 2), batch: 2, height: 60, width: 50),
     // A column kernel.
     Case(
       channels: 3, outChannels: 2, groups: 1, kernel: (7, 1), stride: (1, 1), dilation: (1, 1),
@@ -162,6 +171,10 @@ struct ConvolutionPlanTests {
     TransposedCase(
       channels: 16, outChannels: 8, kernel: (6, 3), stride: (2, 1), padding: (0, 0),
       outputPadding: (0, 0), dilation: (1, 1), batch: 1, height: 40, width: 60),
+    // The same with row bands (24 output channels × 3 columns per band row).
+    TransposedCase(
+      channels: 8, outChannels: 24, kernel: (6, 3), stride: (2, 1), padding: (0, 0),
+      outputPadding: (0, 0), dilation: (1, 1), batch: 1, height: 30, width: 50),
     TransposedCase(
       channels: 3, outChannels: 4, kernel: (3, 4), stride: (2, 3), padding: (1, 2),
       outputPadding: (1, 2), dilation: (2, 1), batch: 2, height: 9, width: 7),
