@@ -3,13 +3,19 @@
 internal import _NNKernels
 
 extension Tensor {
-  /// Broadcasting binary op with the partial derivatives ∂op/∂a and ∂op/∂b.
+  /// The broadcasting binary ops with a product rule.
+  enum BinaryOp {
+    case product, quotient
+  }
+
+  /// a·b or a/b with broadcasting. The partial derivatives are written out per op (not passed as
+  /// closures, which the backward pass would call once per element).
   @inline(__always)
-  static func binary(
-    _ a: Tensor, _ b: Tensor, _ op: @escaping (Scalar, Scalar) -> Scalar,
-    da: @escaping (Scalar, Scalar) -> Scalar, db: @escaping (Scalar, Scalar) -> Scalar
-  ) -> Tensor {
-    let (shape, values) = broadcastMap(a.scalars, a.shape, b.scalars, b.shape, op)
+  static func binary(_ a: Tensor, _ b: Tensor, _ op: BinaryOp) -> Tensor {
+    let (shape, values) =
+      op == .product
+      ? broadcastMap(a.scalars, a.shape, b.scalars, b.shape, { $0 * $1 })
+      : broadcastMap(a.scalars, a.shape, b.scalars, b.shape, { $0 / $1 })
     let av = a.scalars
     let bv = b.scalars
     let aShape = a.shape
@@ -21,12 +27,18 @@ extension Tensor {
       var gb: [Scalar]?
       if needs[0] {
         var t = g
-        for i in 0..<t.count { t[i] *= da(aFull[i], bFull[i]) }
+        switch op {
+        case .product: for i in 0..<t.count { t[i] *= bFull[i] }
+        case .quotient: for i in 0..<t.count { t[i] *= 1 / bFull[i] }
+        }
         ga = reduceSum(t, shape: shape, to: aShape)
       }
       if needs[1] {
         var t = g
-        for i in 0..<t.count { t[i] *= db(aFull[i], bFull[i]) }
+        switch op {
+        case .product: for i in 0..<t.count { t[i] *= aFull[i] }
+        case .quotient: for i in 0..<t.count { t[i] *= -aFull[i] / (bFull[i] * bFull[i]) }
+        }
         gb = reduceSum(t, shape: shape, to: bShape)
       }
       return [ga, gb]
@@ -36,6 +48,22 @@ extension Tensor {
   /// Which values a pointwise op's derivative reads, and therefore keeps alive until backward.
   enum PointwiseSaved {
     case input, output, neither
+  }
+
+  /// The derivative of a pointwise op as a function of the saved value v (the input or the
+  /// output). The named forms run as loops the compiler vectorises; `.closure` costs a call per
+  /// element (the closure is captured by the backward pass, so it is not inlined there).
+  enum PointwiseDerivative {
+    /// 1 where v > 0, else `otherwise` (ReLU on its output, leaky ReLU on its input).
+    case step(otherwise: Scalar)
+    /// 1 − v² (tanh on its output).
+    case oneMinusSquare
+    /// v·(1 − v) (the logistic function on its output).
+    case logistic
+    /// v itself (eˣ on its output).
+    case value
+    /// Any derivative of (x, y); the value not saved is passed as 0.
+    case closure((_ x: Scalar, _ y: Scalar) -> Scalar)
   }
 
   /// Pointwise op `y = f(x)` with derivative `dy/dx` given `(x, y)`; only the values named by
@@ -49,6 +77,14 @@ extension Tensor {
   func pointwise(
     _ f: (Scalar) -> Scalar, floatKernel: ((Int, UnsafeMutablePointer<Float>) -> Void)? = nil,
     saving: PointwiseSaved, derivative: @escaping (_ x: Scalar, _ y: Scalar) -> Scalar
+  ) -> Tensor {
+    pointwise(f, floatKernel: floatKernel, saving: saving, derivative: .closure(derivative))
+  }
+
+  @inline(__always)
+  func pointwise(
+    _ f: (Scalar) -> Scalar, floatKernel: ((Int, UnsafeMutablePointer<Float>) -> Void)? = nil,
+    saving: PointwiseSaved, derivative: PointwiseDerivative
   ) -> Tensor {
     let out = scalars.withUnsafeBufferPointer { px in
       [Scalar](unsafeUninitializedCapacity: px.count) { po, initialized in
@@ -67,12 +103,23 @@ extension Tensor {
       let gx = g.withUnsafeBufferPointer { pg in
         saved.withUnsafeBufferPointer { pv in
           [Scalar](unsafeUninitializedCapacity: pg.count) { out, initialized in
-            switch saving {
-            case .input: for i in 0..<pg.count { out[i] = pg[i] * derivative(pv[i], 0) }
-            case .output: for i in 0..<pg.count { out[i] = pg[i] * derivative(0, pv[i]) }
-            case .neither:
-              let d = derivative(0, 0)
-              for i in 0..<pg.count { out[i] = pg[i] * d }
+            /// g · d(v) over the saved values v.
+            @inline(__always) func scale(by d: (Scalar) -> Scalar) {
+              for i in 0..<pg.count { out[i] = pg[i] * d(pv[i]) }
+            }
+            switch derivative {
+            case .step(let otherwise): scale { $0 > 0 ? 1 : otherwise }
+            case .oneMinusSquare: scale { 1 - $0 * $0 }
+            case .logistic: scale { $0 * (1 - $0) }
+            case .value: scale { $0 }
+            case .closure(let derivative):
+              switch saving {
+              case .input: scale { derivative($0, 0) }
+              case .output: scale { derivative(0, $0) }
+              case .neither:
+                let d = derivative(0, 0)
+                for i in 0..<pg.count { out[i] = pg[i] * d }
+              }
             }
             initialized = pg.count
           }
@@ -111,12 +158,12 @@ extension Tensor {
   @_specialize(where Scalar == Float)
   @_specialize(where Scalar == Double)
   public static func * (a: Tensor, b: Tensor) -> Tensor {
-    binary(a, b, { $0 * $1 }, da: { _, y in y }, db: { x, _ in x })
+    binary(a, b, .product)
   }
   @_specialize(where Scalar == Float)
   @_specialize(where Scalar == Double)
   public static func / (a: Tensor, b: Tensor) -> Tensor {
-    binary(a, b, { $0 / $1 }, da: { _, y in 1 / y }, db: { x, y in -x / (y * y) })
+    binary(a, b, .quotient)
   }
   @_specialize(where Scalar == Float)
   @_specialize(where Scalar == Double)
@@ -146,7 +193,7 @@ extension Tensor {
   /// eˣ.
   @_specialize(where Scalar == Float)
   @_specialize(where Scalar == Double)
-  public func exp() -> Tensor { pointwise({ Scalar.exp($0) }, saving: .output) { _, y in y } }
+  public func exp() -> Tensor { pointwise({ Scalar.exp($0) }, saving: .output, derivative: .value) }
   /// Natural logarithm.
   @_specialize(where Scalar == Float)
   @_specialize(where Scalar == Double)
@@ -168,26 +215,24 @@ extension Tensor {
   /// max(x, 0); the gradient at 0 is 0 (PyTorch's `threshold_backward`).
   @_specialize(where Scalar == Float)
   @_specialize(where Scalar == Double)
-  public func relu() -> Tensor { pointwise({ $0 > 0 ? $0 : 0 }, saving: .output) { _, y in y > 0 ? 1 : 0 } }
+  public func relu() -> Tensor { pointwise({ $0 > 0 ? $0 : 0 }, saving: .output, derivative: .step(otherwise: 0)) }
   /// x for x > 0, else slope·x (PyTorch `leaky_relu`, default slope 0.01).
   @_specialize(where Scalar == Float)
   @_specialize(where Scalar == Double)
   public func leakyRelu(negativeSlope: Scalar = 0.01) -> Tensor {
-    pointwise({ $0 > 0 ? $0 : $0 * negativeSlope }, saving: .input) { x, _ in x > 0 ? 1 : negativeSlope }
+    pointwise({ $0 > 0 ? $0 : $0 * negativeSlope }, saving: .input, derivative: .step(otherwise: negativeSlope))
   }
   /// tanh x.
   @_specialize(where Scalar == Float)
   @_specialize(where Scalar == Double)
   public func tanh() -> Tensor {
-    pointwise({ Scalar.tanh($0) }, floatKernel: { l3das_tanh_f32($0, $1) }, saving: .output) { _, y in 1 - y * y }
+    pointwise({ Scalar.tanh($0) }, floatKernel: { l3das_tanh_f32($0, $1) }, saving: .output, derivative: .oneMinusSquare)
   }
   /// The logistic function 1/(1+e⁻ˣ).
   @_specialize(where Scalar == Float)
   @_specialize(where Scalar == Double)
   public func sigmoid() -> Tensor {
-    pointwise({ Scalar.sigmoid($0) }, floatKernel: { l3das_sigmoid_f32($0, $1) }, saving: .output) { _, y in
-      y * (1 - y)
-    }
+    pointwise({ Scalar.sigmoid($0) }, floatKernel: { l3das_sigmoid_f32($0, $1) }, saving: .output, derivative: .logistic)
   }
   /// min(max(x, low), high); the gradient passes where low ≤ x ≤ high (as PyTorch's `clamp`).
   @_specialize(where Scalar == Float)
