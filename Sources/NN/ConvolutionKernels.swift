@@ -322,8 +322,7 @@ struct ConvPlan {
           }
           let src = row + j * g.outW
           if g.strideW == 1 {
-            let dst = line + dxOffset
-            for ox in start..<end { dst[ox] += src[ox] }
+            for ox in start..<end { line[ox + dxOffset] += src[ox] }
           } else {
             var ix = start * g.strideW + dxOffset
             for ox in start..<end {

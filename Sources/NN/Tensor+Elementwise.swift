@@ -97,6 +97,9 @@ extension Tensor {
         initialized = px.count
       }
     }
+    if case .closure = derivative {} else {
+      precondition(saving != .neither, "a named derivative reads the saved values")
+    }
     let saved = saving == .input ? scalars : (saving == .output ? out : [])
     return Tensor.record(shape: shape, scalars: out, inputs: [self]) { g, _ in
       // One pass into fresh storage (mutating a copy of g would read and write it twice).

@@ -9,6 +9,8 @@ extension BLAS {
   ///
   /// `op(A)` is `m × k`, `op(B)` is `k × n` and `C` is `m × n`; `lda`, `ldb` and `ldc` are the row
   /// strides of the matrices *as stored* (so `lda ≥ k` for `.none`, `lda ≥ m` for `.transposed`).
+  /// With β = 0, `C` is not read: it may hold anything, NaN included (callers pass uninitialised
+  /// output buffers).
   /// - Complexity: O(m·n·k), multithreaded by OpenBLAS.
   public static func gemm(
     _ transA: MatrixTransposition, _ transB: MatrixTransposition,
@@ -21,6 +23,8 @@ extension BLAS {
     // matrix operand on every call (per time step of a batch-1 RNN), gemv streams it once.
     if m == 1, k > 0 {
       // c[1, n] = a · op(B), computed as op(B)ᵀ · aᵀ; a's k elements are at stride 1 or lda.
+      // gemv scales y by β (0·NaN would stay NaN in some OpenBLAS versions): clear it first.
+      if beta == 0 { c.update(repeating: 0, count: n) }
       gated {
         cblas_sgemv(
           CblasRowMajor, transB == .none ? CblasTrans : CblasNoTrans,
@@ -31,6 +35,7 @@ extension BLAS {
     }
     if n == 1, k > 0 {
       // c[m, 1] = op(A) · b, with b's k elements at stride ldb or 1 and c's at stride ldc.
+      if beta == 0 { for i in 0..<m { c[i * max(ldc, 1)] = 0 } }
       gated {
         cblas_sgemv(
           CblasRowMajor, transA == .none ? CblasNoTrans : CblasTrans,
@@ -60,6 +65,8 @@ extension BLAS {
     // matrix operand on every call (per time step of a batch-1 RNN), gemv streams it once.
     if m == 1, k > 0 {
       // c[1, n] = a · op(B), computed as op(B)ᵀ · aᵀ; a's k elements are at stride 1 or lda.
+      // gemv scales y by β (0·NaN would stay NaN in some OpenBLAS versions): clear it first.
+      if beta == 0 { c.update(repeating: 0, count: n) }
       gated {
         cblas_dgemv(
           CblasRowMajor, transB == .none ? CblasTrans : CblasNoTrans,
@@ -70,6 +77,7 @@ extension BLAS {
     }
     if n == 1, k > 0 {
       // c[m, 1] = op(A) · b, with b's k elements at stride ldb or 1 and c's at stride ldc.
+      if beta == 0 { for i in 0..<m { c[i * max(ldc, 1)] = 0 } }
       gated {
         cblas_dgemv(
           CblasRowMajor, transA == .none ? CblasNoTrans : CblasTrans,

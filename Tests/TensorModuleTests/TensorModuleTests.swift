@@ -78,6 +78,45 @@ struct BLASTests {
     #expect(zip(c2, expected).allSatisfy { abs($0 - (2 * $1 - 1)) < 2e-5 * Float(k) })
   }
 
+  /// The NN core hands uninitialised buffers to β = 0 products, including the one-row and
+  /// one-column shapes that go to gemv: NaN already in C must not survive.
+  @Test("β = 0 does not read C, for gemm and for the gemv shapes", arguments: [(1, 6, 4), (5, 1, 4), (3, 4, 5)])
+  func betaZeroIgnoresC(sizes: (Int, Int, Int)) {
+    let (m, n, k) = sizes
+    let a = (0..<(m * k)).map { Float($0 % 5) - 2 }
+    let b = (0..<(k * n)).map { Float($0 % 3) - 1 }
+    var c = [Float](repeating: .nan, count: m * n)
+    var cd = [Double](repeating: .nan, count: m * n)
+    a.withUnsafeBufferPointer { pa in
+      b.withUnsafeBufferPointer { pb in
+        c.withUnsafeMutableBufferPointer { pc in
+          BLAS.gemm(
+            .none, .none, m: m, n: n, k: k, alpha: 1, a: pa.baseAddress!, lda: k,
+            b: pb.baseAddress!, ldb: n, beta: 0, c: pc.baseAddress!, ldc: n)
+        }
+      }
+    }
+    let ad = a.map(Double.init)
+    let bd = b.map(Double.init)
+    ad.withUnsafeBufferPointer { pa in
+      bd.withUnsafeBufferPointer { pb in
+        cd.withUnsafeMutableBufferPointer { pc in
+          BLAS.gemm(
+            .none, .none, m: m, n: n, k: k, alpha: 1, a: pa.baseAddress!, lda: k,
+            b: pb.baseAddress!, ldb: n, beta: 0, c: pc.baseAddress!, ldc: n)
+        }
+      }
+    }
+    for i in 0..<m {
+      for j in 0..<n {
+        var s: Float = 0
+        for p in 0..<k { s += a[i * k + p] * b[p * n + j] }
+        #expect(c[i * n + j] == s)
+        #expect(cd[i * n + j] == Double(s))
+      }
+    }
+  }
+
   @Test("the OpenBLAS configuration and thread count are reported")
   func configuration() {
     #expect(BLAS.configuration.contains("OpenBLAS"))
