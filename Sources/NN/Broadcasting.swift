@@ -144,7 +144,12 @@ func broadcastValues<S: NNScalar>(_ values: [S], shape: [Int], to target: [Int])
   values.withUnsafeBufferPointer { pv in
     out.withUnsafeMutableBufferPointer { po in
       forEachRow(shape: target, stridesA: strides, stridesB: strides) { o, ov, _, n, sv, _ in
-        for j in 0..<n { po[o + j] = pv[ov + j * sv] }
+        if sv == 0 {
+          // One value repeated along the row (a per-channel bias over a plane).
+          (po.baseAddress! + o).update(repeating: pv[ov], count: n)
+        } else {
+          for j in 0..<n { po[o + j] = pv[ov + j * sv] }
+        }
       }
     }
   }

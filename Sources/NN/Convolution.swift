@@ -102,14 +102,9 @@ extension Tensor {
     let plan = ConvPlan(geometry: g, outChannels: ci, groups: 1, batch: n)
     let outArea = outH * outW
     // The output starts as the bias and the adjoint convolution's input gradient is added.
-    var out = [Scalar](repeating: 0, count: n * o * outArea)
-    if let biasValues = bias?.scalars {
-      out.withUnsafeMutableBufferPointer { po in
-        for s in 0..<n {
-          for c in 0..<o { (po.baseAddress! + (s * o + c) * outArea).update(repeating: biasValues[c], count: outArea) }
-        }
-      }
-    }
+    var out =
+      bias.map { broadcastValues($0.scalars, shape: [1, o, 1], to: [n, o, outArea]) }
+      ?? [Scalar](repeating: 0, count: n * o * outArea)
     xv.withUnsafeBufferPointer { px in
       wv.withUnsafeBufferPointer { pw in
         out.withUnsafeMutableBufferPointer { po in

@@ -217,39 +217,40 @@ struct ConvPlan {
 
   // MARK: Weights in band order
 
-  /// `W[o, c, ky, kx]` (all groups) reordered as `[group][ky][o][c][kx]`: one `og × cg·kW`
-  /// matrix per group and kernel row.
-  func bandWeights<S: NNScalar>(_ w: UnsafePointer<S>) -> [S] {
-    var out: [S] = scratchArray(count: outChannels * cg * g.kH * g.kW)
-    out.withUnsafeMutableBufferPointer { po in
-      let dst = po.baseAddress!
-      for gr in 0..<groups {
-        for ky in 0..<g.kH {
-          for o in 0..<og {
-            for c in 0..<cg {
-              let src = w + (((gr * og + o) * cg + c) * g.kH + ky) * g.kW
-              let row = dst + (((gr * g.kH + ky) * og + o) * cg + c) * g.kW
-              row.update(from: src, count: g.kW)
-            }
-          }
-        }
-      }
-    }
-    return out
-  }
-
-  /// Adds weights in band order back into `w` (`[O, cg, kH, kW]`).
-  func addBandWeights<S: NNScalar>(_ wr: UnsafePointer<S>, into w: UnsafeMutablePointer<S>) {
+  /// Calls `body(own, band)` with the offsets of every kernel row of kW weights in the
+  /// weights' own order `W[o, c, ky, kx]` and in band order `[group][ky][o][c][kx]` (one
+  /// `og × cg·kW` matrix per group and kernel row).
+  private func forEachWeightRow(_ body: (_ own: Int, _ band: Int) -> Void) {
     for gr in 0..<groups {
       for ky in 0..<g.kH {
         for o in 0..<og {
           for c in 0..<cg {
-            let dst = w + (((gr * og + o) * cg + c) * g.kH + ky) * g.kW
-            let src = wr + (((gr * g.kH + ky) * og + o) * cg + c) * g.kW
-            for kx in 0..<g.kW { dst[kx] += src[kx] }
+            body((((gr * og + o) * cg + c) * g.kH + ky) * g.kW, (((gr * g.kH + ky) * og + o) * cg + c) * g.kW)
           }
         }
       }
+    }
+  }
+
+  /// Calls `body` with the weights in band order: `w` itself where that is its own order, else
+  /// a reordered copy.
+  func withBandWeights<S: NNScalar, R>(_ w: UnsafePointer<S>, _ body: (UnsafePointer<S>) -> R) -> R {
+    if weightsInBandOrder { return body(w) }
+    var out: [S] = scratchArray(count: outChannels * cg * g.kH * g.kW)
+    out.withUnsafeMutableBufferPointer { po in
+      forEachWeightRow { own, band in (po.baseAddress! + band).update(from: w + own, count: g.kW) }
+    }
+    return out.withUnsafeBufferPointer { body($0.baseAddress!) }
+  }
+
+  /// Adds weights in band order back into `w` (`[O, cg, kH, kW]`).
+  func addBandWeights<S: NNScalar>(_ wr: UnsafePointer<S>, into w: UnsafeMutablePointer<S>) {
+    if weightsInBandOrder {
+      for i in 0..<(outChannels * cg * g.kH * g.kW) { w[i] += wr[i] }
+      return
+    }
+    forEachWeightRow { own, band in
+      for kx in 0..<g.kW { w[own + kx] += wr[band + kx] }
     }
   }
 
@@ -385,9 +386,7 @@ struct ConvPlan {
     x: UnsafePointer<S>, weight w: UnsafePointer<S>, bias: UnsafePointer<S>?,
     into out: UnsafeMutablePointer<S>
   ) {
-    let wr: [S] = weightsInBandOrder ? [] : bandWeights(w)
-    wr.withUnsafeBufferPointer { pwr in
-      let weights = weightsInBandOrder ? w : pwr.baseAddress!
+    withBandWeights(w) { weights in
       forEachItem(S.self) { _, n, rows, scratch in
         let dst = out + n * outChannels * g.outArea + rows.lowerBound * g.outW
         let columns = rows.count * g.outW
@@ -434,15 +433,7 @@ struct ConvPlan {
           }
         }
       }
-      for w in 1..<max(1, workers) {
-        let src = sums + w * size
-        for i in 0..<size { sums[i] += src[i] }
-      }
-      if weightsInBandOrder {
-        for i in 0..<size { dw[i] += sums[i] }
-      } else {
-        addBandWeights(sums, into: dw)
-      }
+      for w in 0..<workers { addBandWeights(sums + w * size, into: dw) }
     }
   }
 
@@ -465,13 +456,13 @@ struct ConvPlan {
     outputGradient gy: UnsafePointer<S>, weight w: UnsafePointer<S>,
     into dx: UnsafeMutablePointer<S>
   ) {
-    let wr: [S] = weightsInBandOrder ? [] : bandWeights(w)
     let shared = (0..<workers).map { sharedRows(ofWorker: $0) }
-    let spillSize = shared.map { ($0?.rows ?? 0) * g.channels * g.inW }
-    var spills = [S](repeating: 0, count: spillSize.reduce(0, +))
-    wr.withUnsafeBufferPointer { pwr in
+    // Each run's side buffer for its shared rows: offsets into one array.
+    var spillOffsets = [0]
+    for s in shared { spillOffsets.append(spillOffsets.last! + (s?.rows ?? 0) * g.channels * g.inW) }
+    var spills = [S](repeating: 0, count: spillOffsets.last!)
+    withBandWeights(w) { weights in
       spills.withUnsafeMutableBufferPointer { ps in
-        let weights = weightsInBandOrder ? w : pwr.baseAddress!
         forEachItem(S.self) { w, n, rows, scratch in
           let gyTile = gy + n * outChannels * g.outArea + rows.lowerBound * g.outW
           let sample = dx + n * g.channels * g.inArea
@@ -498,16 +489,14 @@ struct ConvPlan {
           }
           guard !pointwise else { return }
           let spill = shared[w].flatMap { s in
-            s.sample == n ? (s.row, s.rows, ps.baseAddress! + spillSize[..<w].reduce(0, +)) : nil
+            s.sample == n ? (s.row, s.rows, ps.baseAddress! + spillOffsets[w]) : nil
           }
           addBand(band, rows: rows, into: sample, spill: spill)
         }
         // The shared rows, after every run is done.
-        var offset = 0
         for (w, s) in shared.enumerated() {
-          defer { offset += spillSize[w] }
           guard let s else { continue }
-          let src = ps.baseAddress! + offset
+          let src = ps.baseAddress! + spillOffsets[w]
           let sample = dx + s.sample * g.channels * g.inArea
           for c in 0..<g.channels {
             let dst = sample + c * g.inArea + s.row * g.inW
@@ -553,19 +542,7 @@ func convBackward<S: NNScalar>(
   gradient gy: [S], x: [S], batch: Int, w: [S], outChannels: Int, groups: Int,
   geometry g: ConvGeometry, needInput: Bool, needWeight: Bool, needBias: Bool
 ) -> (input: [S]?, weight: [S]?, bias: [S]?) {
-  let area = g.outArea
-  var gb: [S]? = nil
-  if needBias {
-    var b = [S](repeating: 0, count: outChannels)
-    gy.withUnsafeBufferPointer { pg in
-      for n in 0..<batch {
-        for o in 0..<outChannels {
-          b[o] += contiguousSum(pg.baseAddress! + (n * outChannels + o) * area, count: area)
-        }
-      }
-    }
-    gb = b
-  }
+  let gb = needBias ? reduceSum(gy, shape: [batch, outChannels, g.outArea], to: [1, outChannels, 1]) : nil
   guard needInput || needWeight else { return (nil, nil, gb) }
   let plan = ConvPlan(geometry: g, outChannels: outChannels, groups: groups, batch: batch)
   var gx = [S](repeating: 0, count: needInput ? x.count : 0)
