@@ -7,7 +7,7 @@ under torch.no_grad(); forward+backward in train mode, seeded with ones (y.backw
 Median of --repeat runs after one warm-up.
 
 Usage:
-  python nn_torch.py [--threads 2] [--repeat 3] [--json]
+  python nn_torch.py [--threads 2] [--repeat 3] [--json] [--no-onednn]
 Requires torch; Tools/bench/nn_compare.sh creates a venv with torch 2.15.0 from PyPI (the Linux
 wheel needs its nvidia-* dependencies installed even on CPU: with --no-deps it fails to import
 libcudart) and runs this script next to `l3das-bench --nn --json`.
@@ -15,6 +15,7 @@ libcudart) and runs this script next to `l3das-bench --nn --json`.
 
 import argparse
 import json
+import re
 import time
 
 import torch
@@ -81,12 +82,28 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--no-onednn", action="store_true",
+                        help="switch oneDNN off: convolutions and the LSTM fall back to PyTorch's own "
+                             "GEMM-based kernels on MKL")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
     r = args.repeat
     t = 2400
     results = []
+    # What PyTorch computes with: its GEMM library (MKL in the PyPI wheel) and whether oneDNN
+    # (mkldnn), which runs its CPU convolutions and LSTM, is in use.
+    config = torch.__config__.show()
+    blas = re.search(r"BLAS_INFO=([^,\s]+)", config)
+    onednn = re.search(r"MKL-DNN (v[0-9.]+)", config)
+    blas = blas.group(1) if blas else "unknown"
+    onednn_version = onednn.group(1) if onednn else ""
+    if args.no_onednn:
+        torch.backends.mkldnn.enabled = False
+    results.append({"name": "PyTorch", "seconds": 0,
+                    "detail": f"torch {torch.__version__}, {torch.get_num_threads()} threads, BLAS {blas}, "
+                              f"MKL {torch.backends.mkl.is_available()}, "
+                              f"oneDNN {onednn_version} in use: {torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled}"})
     results.append({"name": "sgemm peak 2048×2048·2048×2048", "seconds": 0,
                     "detail": f"{bare_gemm(2048, 2048, 2048, r):.1f} GFLOP/s (one call)"})
     layer_case(results, "SELDnet conv1 4→64 3×3", nn.Conv2d(4, 64, 3, padding=1), (1, 4, 256, t), r,
