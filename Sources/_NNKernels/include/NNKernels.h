@@ -1,5 +1,6 @@
-// Single-precision recurrent-cell kernels for the NN module, compiled for several x86 vector
-// widths and chosen at load time (see NNKernels.c). Not API: only NN imports this module.
+// Single-precision kernels for the NN module: recurrent cells compiled for several x86 vector
+// widths and chosen at load time (NNKernels.c), and an AVX-512 product for thin reductions
+// (ThinGEMM.c). Not API: only NN imports this module.
 #ifndef L3DAS_NN_KERNELS_H
 #define L3DAS_NN_KERNELS_H
 
@@ -26,6 +27,21 @@ void l3das_gru_forward_f32(
 void l3das_lstm_backward_f32(
     ptrdiff_t h, const float *gradient_out, const float *saved, const float *previous_cell,
     float *carried_output, float *carried_cell, float *gradient_gates);
+
+/// Whether `l3das_thin_gemm_f32` runs on this CPU (it needs AVX-512 F; see ThinGEMM.c).
+int l3das_thin_gemm_available(void);
+
+/// Packs A (m × k, row-major, leading dimension `lda`) for `l3das_thin_gemm_f32` into
+/// `packed`, which holds ⌈m/8⌉·8·k floats.
+void l3das_thin_gemm_pack_f32(ptrdiff_t m, ptrdiff_t k, const float *a, ptrdiff_t lda, float *packed);
+
+/// C (m × n, row-major, leading dimension `ldc`) = bias + A · B, with A packed by
+/// `l3das_thin_gemm_pack_f32`, B (k × n) row-major with leading dimension `ldb`, and `bias`
+/// one value per row of C (NULL: zero). Writes every element of C and reads none. For small k
+/// (tens); only when `l3das_thin_gemm_available()`.
+void l3das_thin_gemm_f32(
+    ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *packed, const float *b, ptrdiff_t ldb,
+    const float *bias, float *c, ptrdiff_t ldc);
 
 /// The logistic function and tanh of `count` values in place (tests check their accuracy).
 void l3das_sigmoid_f32(ptrdiff_t count, float *values);
