@@ -18,7 +18,8 @@
 //            NumPyIO → L3DASCore              SafeTensors → L3DASCore
 //   layer 0  L3DASCore (atomic files, progress; Foundation only)
 //   layer 0  CSndFile  CFFTW  COpenBLAS  COpenSSL  CPocketSphinx (system-library bridges)
-//            _NNKernels (our own C: recurrent-cell kernels built per x86 vector width)
+//            _NNKernels (our own C: recurrent-cell kernels built per x86 vector width, and an
+//                        AVX-512 product for thin reductions)
 // Each C bridge is imported (with `internal import`) by exactly one Swift module.
 import PackageDescription
 
