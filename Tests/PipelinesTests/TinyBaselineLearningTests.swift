@@ -102,7 +102,11 @@ struct TinyBaselineLearningTests {
   func mimoUNetBeatsUnprocessed() throws {
     let dir = try TemporaryDirectory()
     // The demo's Task 1 set-up: 32 training recordings (1 s pieces, split by recording into
-    // training and validation), 8 epochs of `mmub-tiny`, 8 held-out recordings of another seed.
+    // training and validation), `mmub-tiny`, 8 held-out recordings of another seed; but 12
+    // epochs instead of the demo's 8. After 8 epochs the last weights' STOI depended on rounding:
+    // 0.850–0.872 over four BLAS kernel and convolution paths (OpenBLAS Prescott, Haswell,
+    // SkylakeX; thin-reduction kernel on and off), around the bar of 0.860. After 12 it was
+    // 0.868–0.879 on the same four paths (2026-12-07).
     var synthetic = SyntheticDataset.Configuration()
     synthetic.task2Splits = []
     synthetic.task1Splits = [.train100]
@@ -121,8 +125,8 @@ struct TinyBaselineLearningTests {
       output: dir.path("features"), configuration: preprocessing)
 
     var recipe = TrainingRecipe.mimoUNetTiny
-    recipe.maxEpochs = 8
-    recipe.patience = 8
+    recipe.maxEpochs = 12
+    recipe.patience = 12
     recipe.seed = 2026
     let report = try Training.run(recipe: recipe, data: dir.path("features"), output: dir.path("run"))
     let losses = report.history.map(\.trainLoss)
@@ -151,8 +155,8 @@ struct TinyBaselineLearningTests {
     }
     let meanEnhanced = enhanced.reduce(0, +) / Double(enhanced.count)
     let meanUnprocessed = unprocessed.reduce(0, +) / Double(unprocessed.count)
-    // Measured (2026-12-06): 0.872 against 0.855, better on 7 of the 8 recordings; the
-    // margin asked for is a third of that.
+    // Measured (2026-12-07, 12 epochs): 0.868–0.879 against 0.855, better on 6–7 of the 8
+    // recordings; the margin asked for is under half of the smallest gain.
     #expect(enhanced.count == 8)
     #expect(
       meanEnhanced > meanUnprocessed + 0.005,
