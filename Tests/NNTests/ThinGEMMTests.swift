@@ -1,20 +1,20 @@
+import Glibc
 @testable import NN
 import TensorModule
 import Testing
 
 /// The AVX-512 product for thin reductions (`_NNKernels/ThinGEMM.c`) against Float64 sums, and
-/// the Float convolutions that use it against the Float64 band path. Skipped (with a note) on a
-/// CPU without AVX-512, where the convolutions keep their BLAS path.
+/// the Float convolutions that use it against the Float64 band path. The kernel tests are
+/// disabled on a CPU without AVX-512; the convolution tests then check the BLAS path instead.
 @Suite("Thin-reduction product")
 struct ThinGEMMTests {
   /// Every combination of row counts around the 8-row panels, column counts around the 32-column
   /// tiles and the 1024-column chunks, and inner sizes from 1 to the convolution limit; C's
   /// leading dimension leaves a margin that must stay untouched.
-  @Test(arguments: [1, 7, 8, 9, 17, 64])
+  @Test(.enabled(if: ThinGEMM.isEnabled, "needs AVX-512"), arguments: [1, 7, 8, 9, 17, 64])
   func productMatchesDoubleSums(m: Int) {
-    guard ThinGEMM.isEnabled else { return }
     var rng = SplitMix64(seed: UInt64(100 + m))
-    for n in [1, 15, 16, 17, 31, 32, 33, 100, 1025, 1100] {
+    for n in [1, 15, 16, 17, 31, 32, 33, 100, 1024, 1025, 1100, 2048] {
       for k in [1, 5, 36, 48] {
         for withBias in [false, true] {
           let (lda, ldb, ldc) = (k + 3, n + 5, n + 7)
@@ -22,7 +22,8 @@ struct ThinGEMMTests {
           let b = (0..<(k * ldb)).map { _ in Float.random(in: -1...1, using: &rng) }
           let bias = (0..<m).map { _ in Float.random(in: -1...1, using: &rng) }
           var packed = [Float](repeating: .nan, count: ThinGEMM.packedCount(m: m, k: k))
-          var c = [Float](repeating: .nan, count: m * ldc)
+          // Two rows past m, which must stay untouched too.
+          var c = [Float](repeating: .nan, count: (m + 2) * ldc)
           a.withUnsafeBufferPointer { pa in
             packed.withUnsafeMutableBufferPointer { ThinGEMM.pack(m: m, k: k, pa.baseAddress!, lda: lda, into: $0.baseAddress!) }
           }
@@ -49,10 +50,52 @@ struct ThinGEMMTests {
             let untouched = c[(i * ldc + n)..<(i * ldc + ldc)].allSatisfy { $0.isNaN }
             #expect(untouched, "m \(m) n \(n) k \(k): wrote past column n")
           }
+          let rowsPastM = c[(m * ldc)...].allSatisfy { $0.isNaN }
+          #expect(rowsPastM, "m \(m) n \(n) k \(k): wrote a row past m")
           #expect(worst < 1.2e-7, "m \(m) n \(n) k \(k) bias \(withBias)")
         }
       }
     }
+  }
+
+  /// B with no margin (ldb = n) ending right before a page that cannot be read: a load past
+  /// column n of B's last row would crash the test process instead of reading a margin.
+  @Test(.enabled(if: ThinGEMM.isEnabled, "needs AVX-512"), arguments: [1, 15, 17, 33, 1025])
+  func productNeverReadsPastTheLastColumn(n: Int) throws {
+    let (m, k) = (9, 5)
+    let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+    let bytes = (k * n * MemoryLayout<Float>.size + page - 1) / page * page
+    let mapping = try #require(
+      mmap(nil, bytes + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0))
+    #expect(mapping != MAP_FAILED)
+    defer { munmap(mapping, bytes + page) }
+    #expect(mprotect(mapping + bytes, page, PROT_NONE) == 0)
+    // B's last element is the last float before the protected page.
+    let b = (mapping + bytes - k * n * MemoryLayout<Float>.size).assumingMemoryBound(to: Float.self)
+    var rng = SplitMix64(seed: UInt64(n))
+    for i in 0..<(k * n) { b[i] = Float.random(in: -1...1, using: &rng) }
+    let a = (0..<(m * k)).map { _ in Float.random(in: -1...1, using: &rng) }
+    var packed = [Float](repeating: 0, count: ThinGEMM.packedCount(m: m, k: k))
+    var c = [Float](repeating: .nan, count: m * n)
+    a.withUnsafeBufferPointer { pa in
+      packed.withUnsafeMutableBufferPointer { ThinGEMM.pack(m: m, k: k, pa.baseAddress!, lda: k, into: $0.baseAddress!) }
+    }
+    packed.withUnsafeBufferPointer { pp in
+      c.withUnsafeMutableBufferPointer { pc in
+        ThinGEMM.multiply(
+          m: m, n: n, k: k, packed: pp.baseAddress!, UnsafePointer(b), ldb: n, bias: nil,
+          into: pc.baseAddress!, ldc: n)
+      }
+    }
+    var worst = 0.0
+    for i in 0..<m {
+      for j in 0..<n {
+        var s = 0.0
+        for p in 0..<k { s += Double(a[i * k + p]) * Double(b[p * n + j]) }
+        worst = max(worst, abs(Double(c[i * n + j]) - s))
+      }
+    }
+    #expect(worst < 1e-6)
   }
 
   struct Case: CustomTestStringConvertible, Sendable {
@@ -73,14 +116,15 @@ struct ThinGEMMTests {
     Case(
       channels: 4, outChannels: 13, groups: 1, kernel: (3, 3), stride: (1, 1),
       padding: Padding2D(1, 1), bias: true, batch: 1, height: 256, width: 300),
-    // Two groups of 3 → 5 channels (K = 27), row stride, no bias.
+    // Two groups of 3 → 5 channels (K = 27), row stride, a bias per group.
     Case(
       channels: 6, outChannels: 10, groups: 2, kernel: (3, 3), stride: (2, 1),
-      padding: Padding2D(top: 1, bottom: 0, left: 1, right: 1), bias: false, batch: 2, height: 40, width: 37),
-    // Pointwise: the input is the band (K = 20).
+      padding: Padding2D(top: 1, bottom: 0, left: 1, right: 1), bias: true, batch: 2, height: 40, width: 37),
+    // Pointwise: the input is the band (K = 20), large enough for two parallel tiles of one
+    // sample, so the second tile's band starts mid-plane.
     Case(
-      channels: 20, outChannels: 9, groups: 1, kernel: (1, 1), stride: (1, 1),
-      padding: .zero, bias: true, batch: 2, height: 64, width: 37),
+      channels: 20, outChannels: 24, groups: 1, kernel: (1, 1), stride: (1, 1),
+      padding: .zero, bias: true, batch: 1, height: 128, width: 300),
     // FaSNet's encoder-like 1-D convolution: one input channel, a 40-tap kernel, stride 20.
     Case(
       channels: 1, outChannels: 24, groups: 1, kernel: (1, 40), stride: (1, 20),
