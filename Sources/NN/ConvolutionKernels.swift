@@ -387,12 +387,7 @@ struct ConvPlan {
     into out: UnsafeMutablePointer<S>
   ) {
     if usesThinProduct(S.self) {
-      func float(_ p: UnsafePointer<S>) -> UnsafePointer<Float> {
-        UnsafeRawPointer(p).assumingMemoryBound(to: Float.self)
-      }
-      return thinForward(
-        x: float(x), weight: float(w), bias: bias.map(float),
-        into: UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self))
+      return thinForward(x: float(x), weight: float(w), bias: bias.map(float), into: mutableFloat(out))
     }
     withBandWeights(w) { weights in
       forEachItem(S.self) { _, n, rows, scratch in

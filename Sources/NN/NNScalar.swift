@@ -101,3 +101,14 @@ extension NNScalar {
   /// The logistic function 1 / (1 + e⁻ˣ).
   @inline(__always) static func sigmoid(_ x: Self) -> Self { 1 / (1 + exp(-x)) }
 }
+
+/// `pointer` as `Float`, for the C kernels of `_NNKernels` (only called where `S` is `Float`).
+@inline(__always)
+func float<S>(_ pointer: UnsafePointer<S>) -> UnsafePointer<Float> {
+  UnsafeRawPointer(pointer).assumingMemoryBound(to: Float.self)
+}
+
+@inline(__always)
+func mutableFloat<S>(_ pointer: UnsafeMutablePointer<S>) -> UnsafeMutablePointer<Float> {
+  UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: Float.self)
+}

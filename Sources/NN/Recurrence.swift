@@ -226,17 +226,6 @@ extension Tensor {
     }
   }
 
-  /// `pointer` as `Float` (only called where `Scalar` is `Float`).
-  @inline(__always)
-  static func float(_ pointer: UnsafePointer<Scalar>) -> UnsafePointer<Float> {
-    UnsafeRawPointer(pointer).assumingMemoryBound(to: Float.self)
-  }
-
-  @inline(__always)
-  static func mutableFloat(_ pointer: UnsafeMutablePointer<Scalar>) -> UnsafeMutablePointer<Float> {
-    UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: Float.self)
-  }
-
   /// How many blocks of batch rows `recurrence` runs in parallel: one per core when the
   /// recurrent products are big enough to pay for the threads.
   static func recurrenceParts(batch: Int, steps: Int, gateWidth: Int, hidden: Int) -> Int {

@@ -62,6 +62,10 @@ __attribute__((target("avx512f"))) void l3das_thin_gemm_f32(
           acc[2 * i] = start;
           acc[2 * i + 1] = start;
         }
+        // The last columns of a row (left < 32) are masked: loads never touch memory past the
+        // row's end, and stores never write past column n.
+        __mmask16 m0 = left >= 16 ? 0xFFFF : (__mmask16)((1u << left) - 1);
+        __mmask16 m1 = left >= 32 ? 0xFFFF : (left <= 16 ? 0 : (__mmask16)((1u << (left - 16)) - 1));
         const float *w = panel;
         const float *column = b + n0;
         if (left >= 32) {
@@ -71,9 +75,6 @@ __attribute__((target("avx512f"))) void l3das_thin_gemm_f32(
             THIN_ROWS
           }
         } else {
-          // The last columns of a row: masked loads never touch memory past the row's end.
-          __mmask16 m0 = left >= 16 ? 0xFFFF : (__mmask16)((1u << left) - 1);
-          __mmask16 m1 = left <= 16 ? 0 : (__mmask16)((1u << (left - 16)) - 1);
           for (ptrdiff_t j = 0; j < k; j++, w += 8) {
             __m512 b0 = _mm512_maskz_loadu_ps(m0, column + j * ldb);
             __m512 b1 = _mm512_maskz_loadu_ps(m1, column + j * ldb + 16);
@@ -87,8 +88,6 @@ __attribute__((target("avx512f"))) void l3das_thin_gemm_f32(
             _mm512_storeu_ps(out + i * ldc + 16, acc[2 * i + 1]);
           }
         } else {
-          __mmask16 m0 = left >= 16 ? 0xFFFF : (__mmask16)((1u << left) - 1);
-          __mmask16 m1 = left <= 16 ? 0 : (__mmask16)((1u << (left - 16)) - 1);
           for (ptrdiff_t i = 0; i < rows; i++) {
             _mm512_mask_storeu_ps(out + i * ldc, m0, acc[2 * i]);
             _mm512_mask_storeu_ps(out + i * ldc + 16, m1, acc[2 * i + 1]);
