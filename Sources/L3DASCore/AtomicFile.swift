@@ -10,11 +10,10 @@ public import Foundation
 ///
 /// On any failure the temporary file is removed, so bad input never leaves partial output behind.
 public enum AtomicFile {
-  /// A hidden temporary path beside `destination`, unique to this process and call.
+  /// A hidden temporary path beside `destination`, unique to this process and call, named as
+  /// an `l3das` staging entry (`StagingPath`) so a killed run's leftover can be recognised.
   public static func temporaryPath(besides destination: URL) -> URL {
-    let name =
-      ".\(destination.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-    return destination.deletingLastPathComponent().appendingPathComponent(name)
+    StagingPath.make(besides: destination, kind: "tmp")
   }
 
   /// Runs `write` on a temporary path beside `destination`, then renames it into place.
