@@ -55,6 +55,10 @@ public enum Demo {
       if task1TrainItems < 4 { problems.append("at least 4 Task 1 training items (some validate)") }
       if task2TestScenes < 1 || task1TestItems < 1 { problems.append("at least 1 test item per task") }
       if task2Epochs < 1 || task1Epochs < 1 { problems.append("at least 1 epoch per task") }
+      if max(task2TrainScenes, task1TrainItems, task2TestScenes, task1TestItems) > 10_000 {
+        problems.append("at most 10000 items or scenes per split")
+      }
+      if max(task2Epochs, task1Epochs) > 10_000 { problems.append("at most 10000 epochs") }
       if !(1...60).contains(sceneSeconds) { problems.append("scene length between 1 and 60 s") }
       return problems
     }
@@ -135,20 +139,23 @@ public enum Demo {
     return report
   }
 
-  /// Creates `output`, or empties it if an earlier demo made it; refuses anything else.
+  /// Creates `output`, or empties it if an earlier demo made it; refuses anything else, and
+  /// never empties a folder that holds the current folder (`OutputFolder`).
   static func prepare(_ output: URL) throws {
     let manager = FileManager.default
-    var isFolder: ObjCBool = false
-    if manager.fileExists(atPath: output.path, isDirectory: &isFolder) {
-      let contents = (try? manager.contentsOfDirectory(atPath: output.path)) ?? []
-      guard isFolder.boolValue, contents.isEmpty || contents.contains(markerName) else {
-        throw DemoError(
-          "\(output.path) exists and was not written by 'l3das demo'; choose another --output (the demo replaces only its own folders)")
-      }
-      for name in contents { try manager.removeItem(at: output.appendingPathComponent(name)) }
+    let contents = (try? manager.contentsOfDirectory(atPath: output.path)) ?? []
+    do {
+      // Demos from before the common marker are recognised by their demo.json.
+      try OutputFolder.checkReplaceable(
+        output, command: "demo", replace: true, acceptUnmarked: contents.contains(markerName),
+        option: "--output")
+    } catch let error as OutputFolderError {
+      throw DemoError(error.description + " (the demo replaces only its own folders)")
     }
+    for name in contents { try manager.removeItem(at: output.appendingPathComponent(name)) }
     try manager.createDirectory(at: output, withIntermediateDirectories: true)
     // Mark the folder at once, so an interrupted demo can be rerun into it.
+    try OutputFolder.mark(output, command: "demo")
     try AtomicFile.write("{}\n", to: output.appendingPathComponent(markerName))
   }
 }

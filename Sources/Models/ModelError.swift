@@ -7,6 +7,8 @@ public struct ModelError: Error, CustomStringConvertible, Sendable, Equatable {
     case wrongInputShape
     /// A reference model class this port does not provide.
     case unsupportedModel
+    /// The model produced NaN or an infinity.
+    case nonFiniteOutput
   }
 
   public var code: Code

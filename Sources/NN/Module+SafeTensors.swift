@@ -9,6 +9,8 @@ public struct StateDictError: Error, CustomStringConvertible, Sendable, Equatabl
     case mismatch
     /// The file could not be read or written.
     case io
+    /// A tensor holds NaN or an infinity (a diverged or corrupted checkpoint).
+    case nonFinite
   }
 
   public var code: Code
@@ -24,6 +26,10 @@ public struct StateDictError: Error, CustomStringConvertible, Sendable, Equatabl
   public var message: String
 
   public var description: String {
+    if code != .mismatch {
+      // A file problem, not a fit problem: say what it is without "does not fit".
+      return path.map { "\($0): \(message)" } ?? message
+    }
     var parts: [String] = []
     if !missing.isEmpty { parts.append("missing \(missing.count): \(missing.joined(separator: ", "))") }
     if !unexpected.isEmpty {
@@ -74,7 +80,12 @@ extension Module {
       } catch {
         throw StateDictError(
           code: .io, missing: [], unexpected: [], mismatchedShapes: [], path: file.path,
-          message: "\(error)")
+          message: "cannot read tensor \(prefix + name): \(error)")
+      }
+      if let bad = values[values.count - 1].firstIndex(where: { !$0.isFinite }) {
+        throw StateDictError(
+          code: .nonFinite, missing: [], unexpected: [], mismatchedShapes: [], path: file.path,
+          message: "tensor \(prefix + name) holds \(values[values.count - 1][bad]) at element \(bad); the weights are corrupted or the training diverged, so they are not used")
       }
     }
     for ((_, tensor), v) in zip(entries, values) { tensor.scalars = v }
@@ -88,7 +99,7 @@ extension Module {
     } catch {
       throw StateDictError(
         code: .io, missing: [], unexpected: [], mismatchedShapes: [], path: url.path,
-        message: "\(error)")
+        message: "cannot read the weights: \((error as? SafeTensorsError)?.message ?? "\(error)")")
     }
     try loadStateDict(from: file, prefix: prefix)
   }
@@ -112,7 +123,7 @@ extension Module {
     } catch {
       throw StateDictError(
         code: .io, missing: [], unexpected: [], mismatchedShapes: [], path: url.path,
-        message: "\(error)")
+        message: "cannot write the weights: \((error as? SafeTensorsError)?.message ?? "\(error)")")
     }
   }
 }

@@ -151,7 +151,8 @@ public enum Task1Prediction {
   public static func run(
     model: Model, split: SplitLocation, splitFolder: URL, output: URL, microphones: Int = 1,
     window: Int? = nil, hop: Int? = nil, normalization: Normalization? = nil,
-    replaceExisting: Bool = false, progress: any ProgressReporter = SilentProgress()
+    replaceExisting: Bool = false, inputs: [URL] = [],
+    progress: any ProgressReporter = SilentProgress()
   ) throws -> Report {
     let jobs = try Preprocessing.predictionJobs(
       split: split, task: .speechEnhancement, microphones: microphones)
@@ -170,7 +171,8 @@ public enum Task1Prediction {
     let transform = try Preprocessing.ItemTransform(configuration: preprocessing, labelled: false)
     model.module.eval()
     let writer = try SubmissionWriter(
-      destination: output, task: .speechEnhancement, replaceExisting: replaceExisting)
+      destination: output, task: .speechEnhancement, replaceExisting: replaceExisting,
+      markerCommand: "predict", inputs: [splitFolder] + inputs)
     var windows = 0
     for (index, job) in jobs.enumerated() {
       let audio = try transform.loadMixture(job)
@@ -179,6 +181,11 @@ public enum Task1Prediction {
       }
       if normalization == .officialSignedMaximum, let peak = estimate.max(), peak != 0 {
         estimate = estimate.map { $0 / peak * 0.9 }
+      }
+      if let bad = estimate.first(where: { !$0.isFinite }) {
+        throw ModelError(
+          .nonFiniteOutput,
+          "\(job.micA.path): the model's output holds \(bad); the weights are unusable or the input is broken, so no submission was written")
       }
       try writer.addTask1(id: job.id, estimate: estimate)
       windows += count

@@ -97,7 +97,8 @@ public enum Task2Prediction {
     model: SELDnet, split: SplitLocation, splitFolder: URL, output: URL, microphones: Int = 1,
     classSpelling: SubmissionWriter.ClassSpelling = .id, sceneSeconds: Double? = nil,
     features: PreprocessConfiguration.Task2Features = .spectrum, sedThreshold: Float? = nil,
-    replaceExisting: Bool = false, progress: any ProgressReporter = SilentProgress()
+    replaceExisting: Bool = false, inputs: [URL] = [],
+    progress: any ProgressReporter = SilentProgress()
   ) throws -> Report {
     let jobs = try Preprocessing.predictionJobs(
       split: split, task: .soundEventLocalizationDetection, microphones: microphones)
@@ -126,7 +127,8 @@ public enum Task2Prediction {
     model.eval()
     let writer = try SubmissionWriter(
       destination: output, task: .soundEventLocalizationDetection, classSpelling: classSpelling,
-      frameCount: frameCount, replaceExisting: replaceExisting)
+      frameCount: frameCount, replaceExisting: replaceExisting, markerCommand: "predict",
+      inputs: [splitFolder] + inputs)
     var rowCount = 0
     var emptyItemCount = 0
     for (index, job) in jobs.enumerated() {
@@ -137,6 +139,11 @@ public enum Task2Prediction {
         throw ModelError(
           .wrongInputShape,
           "\(job.micA.path): the model gives \(sed.shape.count == 3 ? sed.shape[1] : 0) output frames, the split's labels have \(frameCount) (check the model's time pooling)")
+      }
+      if let bad = (sed.scalars + doa.scalars).first(where: { !$0.isFinite }) {
+        throw ModelError(
+          .nonFiniteOutput,
+          "\(job.micA.path): the model's output holds \(bad); the weights are unusable or the input is broken, so no submission was written")
       }
       let rows = try labels.detections(sed: sed.scalars, doa: doa.scalars, threshold: sedThreshold).map {
         DetectionRow(frame: $0.frame, soundClass: $0.soundClass, position: $0.position)

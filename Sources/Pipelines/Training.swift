@@ -125,6 +125,30 @@ public enum Training {
 
     let manager = FileManager.default
     let checkpoint = output.appendingPathComponent(checkpointName)
+    // The run folder: new, empty, or an earlier `train` run's (runs from before the marker
+    // existed are recognised by their checkpoint); never a folder holding the data.
+    do {
+      try OutputFolder.checkReplaceable(
+        output, command: "train", inputs: [folder], replace: true,
+        acceptUnmarked: manager.fileExists(atPath: checkpoint.path))
+    } catch let error as OutputFolderError {
+      throw TrainingError(.writeFailed, error.description)
+    }
+    if resume && !manager.fileExists(atPath: output.path) {
+      throw TrainingError(.checkpoint, "\(output.path) does not exist: there is nothing to resume; run without --resume")
+    }
+    let lock: FolderLock
+    do {
+      try manager.createDirectory(at: output, withIntermediateDirectories: true)
+      lock = try FolderLock(output, command: "train")
+      try OutputFolder.mark(output, command: "train")
+    } catch let error as OutputFolderError {
+      throw TrainingError(.writeFailed, error.description)
+    } catch {
+      throw TrainingError(.writeFailed, "cannot create the run folder \(output.path): \(FileErrorText.describe(error))")
+    }
+    defer { withExtendedLifetime(lock) {} }
+    StagingPath.removeStale(in: output)
     let model = objective.module
     let optimizer = Adam(parameters: model.parameters(), learningRate: Float(recipe.learningRate))
     var state: State
@@ -166,11 +190,6 @@ public enum Training {
         recipe: recipe, trainIDs: data.items.prefix(trainCount).map(\.id),
         validationIDs: data.items.dropFirst(trainCount).map(\.id), history: [],
         bestValidationLoss: nil, bestEpoch: nil, epochsWithoutImprovement: 0, finished: false)
-    }
-    do {
-      try manager.createDirectory(at: output, withIntermediateDirectories: true)
-    } catch {
-      throw TrainingError(.writeFailed, "cannot create \(output.path): \(error.localizedDescription)")
     }
     let position = Dictionary(uniqueKeysWithValues: data.items.enumerated().map { ($1.id, $0) })
     let trainIndices = state.trainIDs.compactMap { position[$0] }
@@ -285,7 +304,11 @@ public enum Training {
       try manager.moveItem(at: partial, to: checkpoint)
       try? manager.removeItem(at: old)
     } catch {
-      throw TrainingError(.writeFailed, "cannot write the checkpoint in \(checkpoint.deletingLastPathComponent().path): \(error)")
+      // Whatever was half-written goes; the last complete checkpoint stays.
+      try? manager.removeItem(at: partial)
+      throw TrainingError(
+        .writeFailed,
+        "cannot write the checkpoint in \(checkpoint.deletingLastPathComponent().path): \(FileErrorText.describe(error)); the previous checkpoint is kept (free some space, then rerun with --resume)")
     }
   }
 
@@ -303,7 +326,7 @@ public enum Training {
       try objective.module.saveStateDict(to: output.appendingPathComponent("best.safetensors"))
       try AtomicFile.write(objective.configurationJSON, to: output.appendingPathComponent("best.config.json"))
     } catch {
-      throw TrainingError(.writeFailed, "cannot write the best weights in \(output.path): \(error)")
+      throw TrainingError(.writeFailed, "cannot write the best weights in \(output.path): \(FileErrorText.describe(error))")
     }
   }
 
@@ -326,7 +349,7 @@ public enum Training {
           ], marker: bestEpoch),
         to: output.appendingPathComponent("loss.svg"))
     } catch {
-      throw TrainingError(.writeFailed, "cannot write the metrics in \(output.path): \(error)")
+      throw TrainingError(.writeFailed, "cannot write the metrics in \(output.path): \(FileErrorText.describe(error))")
     }
   }
 }

@@ -20,10 +20,21 @@ public enum LeaderboardReport {
     return try encoder.encode(result)
   }
 
-  /// Writes every output into `folder` (created if missing); returns the HTML page's URL.
+  /// Writes every output into `folder` and returns the HTML page's URL.
+  ///
+  /// `folder` must be new, empty, or an earlier leaderboard's (`OutputFolder`, command
+  /// `leaderboard`), and must not hold `inputs` or the current folder; it is checked before
+  /// anything is written. Each file is replaced atomically.
+  /// - Throws: `OutputFolderError` for a folder that is not the leaderboard's to write.
   @discardableResult
-  public static func write(_ result: Leaderboard.Result, to folder: URL) throws -> URL {
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+  public static func write(_ result: Leaderboard.Result, to folder: URL, inputs: [URL] = []) throws -> URL {
+    try OutputFolder.checkReplaceable(folder, command: "leaderboard", inputs: inputs, replace: true)
+    do {
+      try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    } catch {
+      throw OutputFolderError(path: folder.path, message: "cannot create the folder: \(FileErrorText.describe(error))")
+    }
+    try OutputFolder.mark(folder, command: "leaderboard")
     try AtomicFile.write(markdown(result), to: folder.appendingPathComponent("leaderboard.md"))
     try AtomicFile.write(LeaderboardTable(result).csv, to: folder.appendingPathComponent("leaderboard.csv"))
     try AtomicFile.write(try json(result), to: folder.appendingPathComponent("leaderboard.json"))

@@ -1,4 +1,5 @@
 import Foundation
+import L3DASCore
 public import Pipelines
 
 /// The ranking as rows of cells, shared by the Markdown, CSV and HTML outputs.
@@ -87,10 +88,7 @@ public struct LeaderboardTable: Sendable {
 
   /// RFC 4180 CSV with a header row.
   public var csv: String {
-    func field(_ text: String) -> String {
-      guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-      return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
+    let field = CSVCell.escape
     let header = columns.map { $0.lowercased().replacingOccurrences(of: " ", with: "_") }
       .map { $0.replacingOccurrences(of: "(", with: "").replacingOccurrences(of: ")", with: "") }
     return ([header] + rows).map { $0.map(field).joined(separator: ",") }.joined(separator: "\n") + "\n"

@@ -32,7 +32,10 @@ struct SubmissionEntry: Sendable {
 /// component, a drive letter, a backslash or a symbolic link is refused (`unsafeArchiveEntry`)
 /// and never read. When every file of an archive sits in one top folder (the participant
 /// zipped the folder itself) that folder is the submission root. macOS metadata
-/// (`__MACOSX/`, `.DS_Store`) is ignored, as the official validator ignores `.DS_Store`.
+/// (`__MACOSX/`, `.DS_Store`) is ignored, as the official validator ignores `.DS_Store`, and so
+/// is the `.l3das-output.json` marker that `l3das predict` leaves. In a folder, only regular
+/// files are read: symbolic links, FIFOs, sockets and devices are refused, never followed or
+/// opened for a blocking read.
 final class SubmissionContents: @unchecked Sendable {
   let url: URL
   let isArchive: Bool
@@ -51,10 +54,15 @@ final class SubmissionContents: @unchecked Sendable {
     guard manager.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
       throw SubmissionError(.submissionNotFound, "\(url.path): the submission does not exist")
     }
+    var info = stat()
     if isDirectory.boolValue {
       isArchive = false
       archiveEntries = []
       (entries, problems) = Self.listFolder(url)
+    } else if stat(url.path, &info) != 0 || info.st_mode & S_IFMT != S_IFREG {
+      throw SubmissionError(
+        .notASubmission,
+        "\(url.path): not a regular file or folder (a FIFO, socket or device); a submission is a folder or a .zip archive of one")
     } else if url.pathExtension.lowercased() == "zip" || Self.startsLikeZip(url) {
       isArchive = true
       (entries, problems, archiveEntries) = Self.listArchive(url)
@@ -72,8 +80,9 @@ final class SubmissionContents: @unchecked Sendable {
   }
 
   private static func isJunk(_ path: String) -> Bool {
-    path.hasPrefix("__MACOSX/") || path.split(separator: "/").last == ".DS_Store"
-      || path.split(separator: "/").last.map { $0.hasPrefix("._") } == true
+    let name = path.split(separator: "/").last.map(String.init) ?? path
+    return path.hasPrefix("__MACOSX/") || name == ".DS_Store" || name.hasPrefix("._")
+      || name == OutputFolder.markerName
   }
 
   // MARK: - Folder
@@ -97,18 +106,38 @@ final class SubmissionContents: @unchecked Sendable {
     var problems: [SubmissionProblem] = []
     for name in names where !isJunk(name) {
       let path = url.appendingPathComponent(name).path
-      var isDirectory: ObjCBool = false
-      _ = manager.fileExists(atPath: path, isDirectory: &isDirectory)
-      if isDirectory.boolValue {
+      var info = stat()
+      guard lstat(path, &info) == 0 else {
+        problems.append(
+          SubmissionProblem(
+            .error, .unreadableSubmission, file: name,
+            "cannot inspect the file: \(String(cString: strerror(errno)))"))
+        continue
+      }
+      switch info.st_mode & S_IFMT {
+      case S_IFREG:
+        entries.append(SubmissionEntry(path: name, size: Int(info.st_size), index: entries.count))
+      case S_IFDIR:
         problems.append(
           SubmissionProblem(
             .error, .unexpectedFile, file: name + "/",
             "a folder inside the submission; the submission is one flat folder of files",
             hint: "point --submission at the folder that holds the files, or move them up"))
-        continue
+      case S_IFLNK:
+        // Never followed: a link could point anywhere (`/etc/passwd`) and its content would be
+        // echoed into reports.
+        problems.append(
+          SubmissionProblem(
+            .error, .unexpectedFile, file: name,
+            "a symbolic link; a submission holds regular files only, and links are never followed",
+            hint: "copy the file itself into the submission folder"))
+      default:
+        problems.append(
+          SubmissionProblem(
+            .error, .unexpectedFile, file: name,
+            "not a regular file (a FIFO, socket or device); it was not read",
+            hint: "a submission holds regular .npy/.csv files only"))
       }
-      let size = (try? manager.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue
-      entries.append(SubmissionEntry(path: name, size: size, index: entries.count))
     }
     return (entries, problems)
   }
@@ -223,11 +252,17 @@ final class SubmissionContents: @unchecked Sendable {
       }
       // A folder file: read(2) into one buffer reused for every chunk and file.
       let path = contents.url.appendingPathComponent(entry.path).path
-      let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+      // O_NOFOLLOW and O_NONBLOCK: a file swapped for a link or a FIFO after listing is
+      // refused instead of followed or waited on forever.
+      let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
       guard descriptor >= 0 else {
         throw ReadFailure(message: "cannot open the file: \(String(cString: strerror(errno)))")
       }
       defer { close(descriptor) }
+      var info = stat()
+      guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+        throw ReadFailure(message: "not a regular file; it was not read")
+      }
       while true {
         let got = systemRead(descriptor, buffer.baseAddress, buffer.count)
         if got < 0 {

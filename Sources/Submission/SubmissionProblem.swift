@@ -112,3 +112,34 @@ public struct SubmissionProblem: Sendable, Equatable, Codable, CustomStringConve
     return location + "\(severity.rawValue): \(message)" + (hint.map { " (fix: \($0))" } ?? "")
   }
 }
+
+extension SubmissionProblem.Kind {
+  /// The kind in words, for summaries ("rows with the wrong number of fields").
+  public var phrase: String {
+    switch self {
+    case .unexpectedItem: "files for no test item"
+    case .duplicateItem: "files for one test item"
+    case .unreadableFile: "unreadable files"
+    case .invalidNumPy: "files that are not plain .npy arrays"
+    case .notFloat: "arrays of a non-float type"
+    case .notMono: "arrays that are not mono"
+    case .wrongLength: "arrays of the wrong length"
+    case .nonFinite: "non-finite samples"
+    case .silent: "silent estimates"
+    case .notText: "files that are not text"
+    case .headerRow: "header rows"
+    case .wrongFieldCount: "rows with the wrong number of fields"
+    case .invalidFrame: "invalid frame numbers"
+    case .frameOutOfRange: "frames outside the scene"
+    case .unknownClass: "unknown classes"
+    case .invalidCoordinate: "invalid coordinates"
+    case .coordinateOutOfRange: "coordinates outside the box"
+    case .tooManyInstances: "frames with more than 3 rows of a class"
+    case .duplicateRow: "repeated rows"
+    case .mixedClassSpelling: "mixed class spellings"
+    case .normalisedCoordinates: "normalised coordinates"
+    case .moreProblems: "further problems"
+    default: rawValue
+    }
+  }
+}

@@ -261,13 +261,15 @@ public enum SubmissionValidator {
     return problems
   }
 
-  /// Submission-wide problems first, then by file, line and kind.
+  /// Submission-wide problems first, then by file and line; a file's "… and N more" counts
+  /// come after the lines they summarise.
   private static func ordered(_ problems: [SubmissionProblem]) -> [SubmissionProblem] {
-    problems.enumerated().sorted { a, b in
+    func line(_ p: SubmissionProblem) -> Int { p.kind == .moreProblems ? Int.max : p.line ?? 0 }
+    return problems.enumerated().sorted { a, b in
       let (p, q) = (a.element, b.element)
       if (p.file == nil) != (q.file == nil) { return p.file == nil }
       if let f = p.file, let g = q.file, f != g { return f < g }
-      if (p.line ?? 0) != (q.line ?? 0) { return (p.line ?? 0) < (q.line ?? 0) }
+      if line(p) != line(q) { return line(p) < line(q) }
       return a.offset < b.offset
     }.map(\.element)
   }

@@ -1,5 +1,6 @@
 public import Datasets
 public import Foundation
+import L3DASCore
 public import Metrics
 import NumPyIO
 
@@ -32,6 +33,8 @@ public final class SubmissionWriter: @unchecked Sendable {
   public let classSpelling: ClassSpelling
   /// Task 2: frames per scene; rows must have `frame < frameCount` (`nil`: not checked).
   public let frameCount: Int?
+  /// The command named in the folder's `OutputFolder` marker, if one is written.
+  public let markerCommand: String?
 
   private let staging: URL
   private let replaceExisting: Bool
@@ -46,24 +49,37 @@ public final class SubmissionWriter: @unchecked Sendable {
   ///   - classSpelling: Task 2 class fields, ids (default, as the official code) or names.
   ///   - frameCount: Task 2 frames per scene, to refuse rows outside it.
   ///   - replaceExisting: replace an existing destination on `commit()` instead of failing.
+  ///     With a `markerCommand`, only a folder that carries that command's marker (and holds
+  ///     none of `inputs` nor the current folder) may be replaced (`OutputFolder`).
+  ///   - markerCommand: leave an `OutputFolder` marker for this command in the submission
+  ///     (`l3das validate` ignores it), so a later run may replace the folder.
+  ///   - inputs: what the run reads; the destination must not hold any of them.
   /// - Throws: `SubmissionError.writeFailed` if the destination exists (and may not be
   ///   replaced) or the staging folder cannot be created.
   public init(
     destination: URL, task: Task, classSpelling: ClassSpelling = .id, frameCount: Int? = nil,
-    replaceExisting: Bool = false
+    replaceExisting: Bool = false, markerCommand: String? = nil, inputs: [URL] = []
   ) throws {
     self.destination = destination
     self.task = task
     self.classSpelling = classSpelling
     self.frameCount = frameCount
     self.replaceExisting = replaceExisting
+    self.markerCommand = markerCommand
     let manager = FileManager.default
-    if manager.fileExists(atPath: destination.path) && !replaceExisting {
+    if let markerCommand {
+      do {
+        try OutputFolder.checkReplaceable(
+          destination, command: markerCommand, inputs: inputs, replace: replaceExisting)
+      } catch let error as OutputFolderError {
+        throw SubmissionError(.writeFailed, error.description)
+      }
+    } else if manager.fileExists(atPath: destination.path) && !replaceExisting {
       throw SubmissionError(
         .writeFailed, "\(destination.path) already exists; choose another folder or replace it")
     }
-    staging = destination.deletingLastPathComponent().appendingPathComponent(
-      ".\(destination.lastPathComponent).partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+    StagingPath.removeStale(besides: destination)
+    staging = StagingPath.make(besides: destination)
     do {
       try manager.createDirectory(at: staging, withIntermediateDirectories: true)
     } catch {
@@ -157,13 +173,18 @@ public final class SubmissionWriter: @unchecked Sendable {
       finished = true
       let manager = FileManager.default
       do {
+        if let markerCommand {
+          try OutputFolder.mark(staging, command: markerCommand)
+          // Checked again: the folder may have changed since the run started.
+          try OutputFolder.checkReplaceable(
+            destination, command: markerCommand, replace: replaceExisting)
+        }
         if manager.fileExists(atPath: destination.path) {
           guard replaceExisting else {
             throw SubmissionError(.writeFailed, "\(destination.path) appeared meanwhile; not replaced")
           }
           // Old aside, new in, old removed: the destination is always one whole submission.
-          let old = staging.deletingLastPathComponent().appendingPathComponent(
-            staging.lastPathComponent + ".old")
+          let old = StagingPath.make(besides: destination, kind: "old")
           try manager.moveItem(at: destination, to: old)
           do {
             try manager.moveItem(at: staging, to: destination)
@@ -178,6 +199,7 @@ public final class SubmissionWriter: @unchecked Sendable {
       } catch {
         try? manager.removeItem(at: staging)
         if let error = error as? SubmissionError { throw error }
+        if let error = error as? OutputFolderError { throw SubmissionError(.writeFailed, error.description) }
         throw SubmissionError(
           .writeFailed, "cannot move the submission to \(destination.path): \(error.localizedDescription)")
       }

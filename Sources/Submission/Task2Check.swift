@@ -1,4 +1,5 @@
 import Datasets
+import L3DASCore
 import Metrics
 
 /// The checks of one Task 2 item file: a headerless CSV of `frame,class,x,y,z` rows.
@@ -16,7 +17,8 @@ struct Task2Check {
   let listLimit: Int
 
   /// The largest file read: 600 frames × 14 classes × 3 instances of 100-byte rows is 2.5 MB.
-  static let maximumFileBytes = 64 << 20
+  /// The scorer's reader has the same limit (`Task2Rows.maximumFileByteCount`).
+  static let maximumFileBytes = Task2Rows.maximumFileByteCount
 
   /// What one file contributes to the submission-wide checks.
   struct Summary: Sendable {
@@ -50,14 +52,17 @@ struct Task2Check {
     } catch {
       return ([SubmissionProblem(.error, .unreadableFile, file: file, "\(error)")], Summary())
     }
-    if tooBig { return ([tooLarge(file, entry.size ?? bytes.count)], Summary()) }
+    if tooBig { return ([tooLarge(file, nil)], Summary()) }
     return check(bytes, file: file)
   }
 
-  private func tooLarge(_ file: String, _ size: Int) -> SubmissionProblem {
-    SubmissionProblem(
+  /// - Parameter size: the declared size, or `nil` when reading went past the limit.
+  private func tooLarge(_ file: String, _ size: Int?) -> SubmissionProblem {
+    let amount = size.map { RegularFile.byteText($0) }
+      ?? "more than \(RegularFile.byteText(Self.maximumFileBytes))"
+    return SubmissionProblem(
       .error, .notText, file: file,
-      "the file is \(size / (1 << 20)) MiB; a detection file of \(frameCount) frames holds at most \(frameCount * 42) rows (about \(frameCount * 42 * 100 / 1_000_000 + 1) MB)",
+      "the file is \(amount); a detection file of \(frameCount) frames holds at most \(frameCount * 42) rows (about \(frameCount * 42 * 100 / 1_000_000 + 1) MB)",
       hint: "write one row per frame and detected event, at most 3 per class and frame")
   }
 
@@ -325,7 +330,7 @@ struct ProblemList {
       result.append(
         SubmissionProblem(
           severity, .moreProblems, file: file,
-          "… and \(count - limit) more \(kind.rawValue) problems (\(count) in all; the first \(limit) are listed)"))
+          "… and \(count - limit) more of the same (\(kind.phrase); \(count) in all, the first \(limit) are listed)"))
     }
     return result
   }

@@ -127,15 +127,27 @@ public enum SyntheticDataset {
     let jobs =
       configuration.task1Splits.map { (Task.speechEnhancement, $0) }
       + configuration.task2Splits.map { (Task.soundEventLocalizationDetection, $0) }
-    if !overwrite {
-      for (task, split) in jobs {
-        let folder = root.appendingPathComponent(
-          split.folderName(task: task, edition: configuration.edition))
-        if fm.fileExists(atPath: folder.path) {
-          throw SynthesisError(
-            .outputExists,
-            "\(folder.path) already exists; choose another output folder or pass --overwrite")
-        }
+    // Every split folder is checked before anything is written: new, or (with `overwrite`)
+    // one that an earlier `synth` wrote; never a real dataset's split or the current folder.
+    if case .notAFolder(let kind) = OutputFolder.state(of: root) {
+      throw SynthesisError(.outputExists, "\(root.path) is \(kind), not a folder; choose another --output folder")
+    }
+    for (task, split) in jobs {
+      let folder = root.appendingPathComponent(
+        split.folderName(task: task, edition: configuration.edition))
+      guard fm.fileExists(atPath: folder.path) || OutputFolder.state(of: folder) != .absent else { continue }
+      guard overwrite else {
+        throw SynthesisError(
+          .outputExists,
+          "\(folder.path) already exists; choose another output folder or pass --overwrite")
+      }
+      do {
+        try OutputFolder.checkReplaceable(
+          folder, command: "synth",
+          inputs: configuration.speechDirectory.map { [URL(fileURLWithPath: $0)] } ?? [],
+          replace: true, option: "--output")
+      } catch let error as OutputFolderError {
+        throw SynthesisError(.outputExists, error.description)
       }
     }
     let corpus: SpeechCorpus? =
@@ -203,8 +215,8 @@ public enum SyntheticDataset {
     let fm = FileManager.default
     let folderName = split.folderName(task: task, edition: configuration.edition)
     let destination = root.appendingPathComponent(folderName)
-    let staging = root.appendingPathComponent(".\(folderName).partial-\(getpid())")
-    try? fm.removeItem(at: staging)
+    StagingPath.removeStale(besides: destination)
+    let staging = StagingPath.make(besides: destination)
     let content = configuration.kaggleNesting ? staging.appendingPathComponent(folderName) : staging
     do {
       for sub in ["data", "labels"] {
@@ -241,8 +253,9 @@ public enum SyntheticDataset {
           ([header] + rows).map { $0.joined(separator: ",") }.joined(separator: "\n") + "\n"
         try AtomicFile.write(text, to: content.appendingPathComponent("info.csv"))
       }
+      try OutputFolder.mark(staging, command: "synth")
       if fm.fileExists(atPath: destination.path) {
-        let old = root.appendingPathComponent(".\(folderName).old-\(getpid())")
+        let old = StagingPath.make(besides: destination, kind: "old")
         try fm.moveItem(at: destination, to: old)
         try fm.moveItem(at: staging, to: destination)
         try? fm.removeItem(at: old)

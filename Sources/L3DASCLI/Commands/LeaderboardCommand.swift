@@ -1,6 +1,7 @@
 import ArgumentParser
 import Datasets
 import Foundation
+import L3DASCore
 import Metrics
 import Pipelines
 import Reports
@@ -59,7 +60,15 @@ struct LeaderboardCommand: ParsableCommand {
   func validate() throws {
     guard task == 1 || task == 2 else { throw ValidationError("--task must be 1 or 2") }
     guard !submissions.isEmpty else { throw ValidationError("give at least one submission") }
-    guard threshold > 0, threshold.isFinite else { throw ValidationError("--threshold must be a positive number of metres") }
+    let missing = submissions.map(Leaderboard.Submission.init(argument:)).filter {
+      !FileManager.default.fileExists(atPath: $0.url.path)
+    }
+    if !missing.isEmpty {
+      throw ValidationError(
+        "no such submission: " + missing.map { "\($0.url.path) (\($0.name))" }.joined(separator: ", ")
+          + "; give NAME=PATH of existing folders or .zip files")
+    }
+    try Limits.check(threshold, "--threshold", in: 1e-6...Limits.maxThreshold, unit: "metres")
     if task == 1 { try asr.check() }
     if let shard {
       do { _ = try Shard(parsing: shard) } catch { throw ValidationError("--shard: \(error)") }
@@ -77,8 +86,11 @@ struct LeaderboardCommand: ParsableCommand {
       task2: .init(threshold: threshold, matching: matching, frameCount: edition.task2FrameCount))
     let entries = submissions.map(Leaderboard.Submission.init(argument:))
     let truthURL = URL(fileURLWithPath: truth, isDirectory: true)
+    let inputs = [truthURL] + entries.map(\.url)
+    if shard == nil { try LeaderboardOutput.checkOutput(output, inputs: inputs) }
     let bar = ProgressBar(title: "leaderboard", enabled: !outputOptions.quiet && !outputOptions.json, everyItem: outputOptions.verbose)
     if let shard, let partial {
+      try SingleOutputFile.checkPartial(partial)
       let shard = try Shard(parsing: shard)
       let result = try Leaderboard.partial(
         submissions: entries, truth: truthURL, options: options, shard: shard, progress: bar)
@@ -87,16 +99,25 @@ struct LeaderboardCommand: ParsableCommand {
       return
     }
     let result = try Leaderboard.run(submissions: entries, truth: truthURL, options: options, progress: bar)
-    try LeaderboardOutput.emit(result, output: output, json: outputOptions.json)
+    try LeaderboardOutput.emit(result, output: output, json: outputOptions.json, inputs: inputs)
   }
 }
 
 /// The leaderboard's outputs, shared with `merge`.
 enum LeaderboardOutput {
-  static func emit(_ result: Leaderboard.Result, output: String?, json: Bool) throws {
+  /// Refuses, before any scoring, an output folder that the leaderboard may not write.
+  static func checkOutput(_ output: String?, inputs: [URL]) throws {
+    guard let output else { return }
+    try OutputFolder.checkReplaceable(
+      URL(fileURLWithPath: output, isDirectory: true), command: "leaderboard", inputs: inputs,
+      replace: true)
+  }
+
+  static func emit(_ result: Leaderboard.Result, output: String?, json: Bool, inputs: [URL] = []) throws {
     var page: URL?
     if let output {
-      page = try LeaderboardReport.write(result, to: URL(fileURLWithPath: output, isDirectory: true))
+      page = try LeaderboardReport.write(
+        result, to: URL(fileURLWithPath: output, isDirectory: true), inputs: inputs)
     }
     if json {
       print(String(decoding: try LeaderboardReport.json(result), as: UTF8.self))

@@ -93,8 +93,9 @@ extension Merge {
   }
 
   func mergeLeaderboard(_ urls: [URL]) throws {
+    try LeaderboardOutput.checkOutput(output, inputs: urls)
     let partials = try urls.map(LeaderboardPartial.read)
     let result = try Leaderboard.merge(partials, names: inputs)
-    try LeaderboardOutput.emit(result, output: output, json: outputOptions.json)
+    try LeaderboardOutput.emit(result, output: output, json: outputOptions.json, inputs: urls)
   }
 }

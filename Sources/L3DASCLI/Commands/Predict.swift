@@ -78,16 +78,12 @@ struct Predict: ParsableCommand {
   func validate() throws {
     guard task == 1 || task == 2 else { throw ValidationError("--task must be 1 or 2") }
     guard mics == 1 || mics == 2 else { throw ValidationError("--mics must be 1 or 2") }
-    if let sceneSeconds, !(0.1...600).contains(sceneSeconds) {
-      throw ValidationError("--scene-seconds must be between 0.1 and 600")
-    }
+    try Limits.check(sceneSeconds, "--scene-seconds", in: 0.1...Limits.maxSceneSeconds, unit: "seconds")
     if let sedThreshold, !(sedThreshold > 0 && sedThreshold < 1) {
       throw ValidationError("--sed-threshold must be between 0 and 1 (exclusive)")
     }
-    if let window, window < 1 { throw ValidationError("--window must be at least 1 sample") }
-    if let hop, hop < 1 || hop > (window ?? Int.max) {
-      throw ValidationError("--hop must be at least 1 and at most the window")
-    }
+    try Limits.check(window, "--window", in: 1...Limits.maxTask1Samples, unit: "samples")
+    try Limits.check(hop, "--hop", in: 1...(window ?? Limits.maxTask1Samples), unit: "samples (at most the window)")
   }
 
   func run() throws {
@@ -109,7 +105,7 @@ struct Predict: ParsableCommand {
       model: network, split: split, splitFolder: folder,
       output: URL(fileURLWithPath: output, isDirectory: true), microphones: mics,
       classSpelling: classSpelling, sceneSeconds: sceneSeconds, features: features,
-      sedThreshold: sedThreshold, replaceExisting: overwrite,
+      sedThreshold: sedThreshold, replaceExisting: overwrite, inputs: modelInputs(weights),
       progress: bar)
     try finish(
       report, output: report.output, validation: report.validation,
@@ -136,7 +132,8 @@ struct Predict: ParsableCommand {
     let report = try Task1Prediction.run(
       model: network, split: split, splitFolder: folder,
       output: URL(fileURLWithPath: output, isDirectory: true), microphones: mics, window: window,
-      hop: hop, normalization: normalization, replaceExisting: overwrite, progress: bar)
+      hop: hop, normalization: normalization, replaceExisting: overwrite,
+      inputs: modelInputs(weights), progress: bar)
     try finish(
       report, output: report.output, validation: report.validation,
       summary: "Enhanced \(report.itemCount) items of \(report.split) with \(report.model) (\(report.parameterCount) parameters, \(report.windowCount) windows) in \(String(format: "%.1f", report.seconds)) s"
@@ -154,6 +151,11 @@ struct Predict: ParsableCommand {
       print(validation.text)
     }
     if !validation.isValid { throw ExitCode(1) }
+  }
+
+  /// The weights and configuration files, which the output folder must not hold.
+  func modelInputs(_ weights: URL) -> [URL] {
+    [weights] + (configurationFile(weights: weights).map { [$0] } ?? [])
   }
 
   /// --config, else `<weights>.config.json` or `<prefix>.config.json` beside the weights.
