@@ -72,7 +72,30 @@ public enum Digest {
     return hexString(try context.finish())
   }
 
-  private static func hexString(_ bytes: [UInt8]) -> String {
+  /// One hex SHA-256 over the contents of several files (each file's name, size and digest,
+  /// in the order given), e.g. a model's files. Folders are walked (files in name order;
+  /// hidden entries skipped).
+  ///
+  /// - Throws: `DatasetError` naming an unreadable file.
+  public static func combinedSHA256(of urls: [URL]) throws -> String {
+    var lines: [String] = []
+    for url in urls {
+      var isFolder: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) else {
+        throw DatasetError(.notFound, "file does not exist", path: url.path)
+      }
+      if isFolder.boolValue {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
+        let inner = names.filter { !$0.hasPrefix(".") }.sorted().map { url.appendingPathComponent($0) }
+        lines.append("\(url.lastPathComponent)/ \(try combinedSHA256(of: inner))")
+      } else {
+        lines.append("\(url.lastPathComponent) \(try hex(ofFileAt: url, algorithm: .sha256))")
+      }
+    }
+    return try hex(of: Data(lines.joined(separator: "\n").utf8), algorithm: .sha256)
+  }
+
+  static func hexString(_ bytes: [UInt8]) -> String {
     let digits = Array("0123456789abcdef".utf8)
     var text: [UInt8] = []
     text.reserveCapacity(bytes.count * 2)
@@ -85,7 +108,7 @@ public enum Digest {
 }
 
 /// Owns one `EVP_MD_CTX`, freed when the object is released.
-private final class DigestContext {
+final class DigestContext {
   private let context: OpaquePointer
   private let algorithm: Digest.Algorithm
 

@@ -25,19 +25,41 @@ extension Preprocessing {
     }
 
     /// The item's mixture: mic A (4 channels) or mic A then mic B (8).
+    ///
+    /// Each microphone file must have the 4 channels of first-order Ambisonics: the shape the
+    /// task declares, so an odd file is refused on its own (never the items that agree with
+    /// the task because an odd one came first).
     func loadMixture(_ job: Preprocessing.Job) throws -> AudioBuffer {
       let audio =
         configuration.microphones == 2
         ? try AmbisonicRecording.load(
-          micA: job.micA, micB: job.micB, frames: nil, expectedChannelCount: nil
+          micA: job.micA, micB: job.micB, frames: nil, expectedChannelCount: 4
         ).audio
         : try AudioFile.read(job.micA)
+      guard audio.channelCount == 4 * configuration.microphones else {
+        throw FeatureError(
+          .unsupportedAudio,
+          "has \(audio.channelCount) channels; every L3DAS microphone file has 4 (first-order Ambisonics), so the item is skipped",
+          path: job.micA.path)
+      }
       let rate = configuration.task.sampleRate
       guard audio.sampleRate == rate else {
         throw FeatureError(
           .unsupportedAudio,
           "expected \(rate) Hz audio for Task \(configuration.task.rawValue), found \(audio.sampleRate) Hz",
           path: job.micA.path)
+      }
+      return audio
+    }
+
+    /// The clean speech of a Task 1 item: mono, at the task's rate.
+    func loadClean(_ url: URL) throws -> AudioBuffer {
+      let audio = try AudioFile.read(url)
+      guard audio.channelCount == 1, audio.sampleRate == configuration.task.sampleRate else {
+        throw FeatureError(
+          .unsupportedAudio,
+          "clean speech must be mono \(configuration.task.sampleRate) Hz; found \(audio.channelCount) channels at \(audio.sampleRate) Hz, so the item is skipped",
+          path: url.path)
       }
       return audio
     }
@@ -54,7 +76,7 @@ extension Preprocessing {
       let mixture = tensor(audio)
       switch configuration.task {
       case .speechEnhancement:
-        let clean = labelled ? try tensor(AudioFile.read(job.target)) : nil
+        let clean = labelled ? try tensor(loadClean(job.target)) : nil
         let n = configuration.task1Segmenting.length
         switch configuration.task1Segmenting.mode {
         case .fixedLength:

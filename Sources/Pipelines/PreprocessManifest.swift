@@ -40,6 +40,11 @@ public struct PreprocessManifest: Sendable, Codable, Equatable {
     public var problems: [PreprocessProblem]
     /// The configuration the shard was computed with.
     public var configuration: PreprocessConfiguration
+    /// The identity of the shard's input files (`FileFingerprint` of every item's files, in
+    /// order): a later run reuses the shard only if its inputs still have this identity.
+    public var inputFingerprint: String?
+    /// The byte size of each array file, checked (with the `.npy` header) before reuse.
+    public var arrayByteCounts: [String: Int]?
   }
 
   /// Format version of this manifest (1).

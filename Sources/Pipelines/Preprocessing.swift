@@ -90,13 +90,27 @@ public enum Preprocessing {
           + orphans.prefix(5).map(\.description).joined(separator: "; ")
           + (orphans.count > 5 ? "; …" : ""))
     }
+    // The output folder: new, empty, or an earlier preprocess run's (resumed); never the
+    // split itself. Runs from before the marker are recognised by their shard records.
+    let lock: FolderLock
     do {
+      let earlierRun = ((try? FileManager.default.contentsOfDirectory(atPath: output.path)) ?? [])
+        .contains { $0.hasPrefix("shard-") && $0.hasSuffix(".json") || $0 == manifestName }
+      try OutputFolder.checkReplaceable(
+        output, command: "preprocess", inputs: split.folders, replace: true,
+        acceptUnmarked: earlierRun)
       try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+      lock = try FolderLock(output, command: "preprocess")
+      try OutputFolder.mark(output, command: "preprocess")
+    } catch let error as OutputFolderError {
+      throw PreprocessError(.writeFailed, error.description)
     } catch {
       throw PreprocessError(
         .writeFailed,
-        "\(output.path): cannot create the output folder: \(error.localizedDescription)")
+        "\(output.path): cannot create the output folder: \(FileErrorText.describe(error))")
     }
+    defer { withExtendedLifetime(lock) {} }
+    StagingPath.removeStale(in: output)
     let transform = try ItemTransform(configuration: configuration, labelled: split.expectsLabels)
     let size = configuration.itemsPerShard
     let starts = Array(stride(from: 0, to: jobs.count, by: size))
@@ -114,16 +128,20 @@ public enum Preprocessing {
       let start = starts[index]
       let shardJobs = Array(jobs[start..<min(start + size, jobs.count)])
       let ids = shardJobs.map(\.id)
-      if let done = completedShard(index: index, ids: ids, configuration: configuration, in: output)
+      let fingerprint = try inputFingerprint(shardJobs, labelled: split.expectsLabels)
+      if let done = completedShard(
+        index: index, ids: ids, configuration: configuration, fingerprint: fingerprint, in: output)
       {
         shards.append(done)
         resumed += 1
         for id in ids { counter.advance(label: id) }
         continue
       }
-      let shard = try computeShard(
+      var computedShard = try computeShard(
         index: index, jobs: shardJobs, transform: transform, configuration: configuration,
         strict: strict, counter: counter)
+      computedShard.record.inputFingerprint = fingerprint
+      let shard = computedShard
       try writer.wait()
       writer.submit { try writeShard(shard, to: output) }
       shards.append(shard.record)
@@ -254,20 +272,44 @@ public enum Preprocessing {
     return "shard-" + String(repeating: "0", count: max(0, 5 - digits.count)) + digits
   }
 
-  /// The record of shard `index` if an earlier run completed it with the same items and
-  /// configuration and its arrays are still there.
+  /// The identity of the input files of `jobs` (mixtures, and targets when `labelled`).
+  static func inputFingerprint(_ jobs: [Job], labelled: Bool) throws -> String {
+    var files: [URL] = []
+    for job in jobs {
+      files.append(job.micA)
+      if FileManager.default.fileExists(atPath: job.micB.path) { files.append(job.micB) }
+      if labelled { files.append(job.target) }
+    }
+    do {
+      return try FileFingerprint.combined(files)
+    } catch {
+      // An unreadable input: no reuse; the item reports its own error when computed.
+      return "unreadable-\(UUID().uuidString)"
+    }
+  }
+
+  /// The record of shard `index` if an earlier run completed it with the same items,
+  /// configuration and input files (`fingerprint`), and its arrays are still there, whole:
+  /// each `.npy` parses and has exactly the bytes its header and the record announce.
   static func completedShard(
-    index: Int, ids: [String], configuration: PreprocessConfiguration, in output: URL
+    index: Int, ids: [String], configuration: PreprocessConfiguration, fingerprint: String,
+    in output: URL
   ) -> PreprocessManifest.Shard? {
     let url = output.appendingPathComponent(shardName(index) + ".json")
     guard let data = try? Data(contentsOf: url),
       let shard = try? JSONDecoder().decode(PreprocessManifest.Shard.self, from: data),
-      shard.index == index, shard.assignedIDs == ids, shard.configuration == configuration
+      shard.index == index, shard.assignedIDs == ids, shard.configuration == configuration,
+      shard.inputFingerprint == fingerprint
     else { return nil }
-    for name in [shard.predictors, shard.targets].compactMap({ $0 }) {
-      guard FileManager.default.fileExists(atPath: output.appendingPathComponent(name).path) else {
-        return nil
-      }
+    for (name, shape) in [(shard.predictors, shard.predictorShape), (shard.targets, shard.targetShape)] {
+      guard let name else { continue }
+      let file = output.appendingPathComponent(name)
+      guard let shape, let header = try? NumPyFile.header(of: file), header.shape == shape,
+        header.dataType == .float32,
+        let size = (try? FileManager.default.attributesOfItem(atPath: file.path))?[.size] as? NSNumber,
+        size.intValue == header.dataOffset + header.dataByteCount,
+        shard.arrayByteCounts?[name] == size.intValue
+      else { return nil }
     }
     return shard
   }
@@ -344,6 +386,11 @@ public enum Preprocessing {
         shard.targets = name + ".targets.npy"
         shard.targetShape = [rows] + targetShape
       }
+      var sizes: [String: Int] = [:]
+      for case (let file?, let shape?) in [(shard.predictors, shard.predictorShape), (shard.targets, shard.targetShape)] {
+        sizes[file] = NumPyFile.encode([], shape: shape).count + shape.reduce(1, *) * MemoryLayout<Float>.size
+      }
+      shard.arrayByteCounts = sizes
     }
     return ComputedShard(record: shard, predictors: predictors, targets: targets)
   }
@@ -363,7 +410,9 @@ public enum Preprocessing {
 
   /// Writes the rows `pieces` (one after the other, C-order) as one float32 `.npy` of `shape`,
   /// atomically, straight from their memory: no stacked copy is made.
-  static func writeArray(_ pieces: [[Float]], shape: [Int], name: String, in output: URL) throws {
+  /// - Returns: the file's byte count.
+  @discardableResult
+  static func writeArray(_ pieces: [[Float]], shape: [Int], name: String, in output: URL) throws -> Int {
     let url = output.appendingPathComponent(name)
     do {
       guard pieces.reduce(0, { $0 + $1.count }) == shape.reduce(1, *) else {
@@ -388,10 +437,11 @@ public enum Preprocessing {
           }
         }
       }
+      return header.count + shape.reduce(1, *) * MemoryLayout<Float>.size
     } catch let error as PreprocessError {
       throw PreprocessError(.writeFailed, "\(url.path): \(error.message)")
     } catch {
-      throw PreprocessError(.writeFailed, "\(url.path): \(error)")
+      throw PreprocessError(.writeFailed, "\(url.path): \(FileErrorText.describe(error))")
     }
   }
 
