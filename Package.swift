@@ -113,7 +113,7 @@ let package = Package(
       name: "Metrics", dependencies: ["DSP", "Datasets", "AudioIO", "L3DASCore"],
       swiftSettings: numericSettings),
     .target(
-      name: "SpeechRecognition", dependencies: ["Metrics", "AudioIO", "CPocketSphinx"],
+      name: "SpeechRecognition", dependencies: ["Metrics", "Datasets", "AudioIO", "CPocketSphinx"],
       swiftSettings: swiftSettings),
     .target(
       name: "Pipelines",

@@ -86,13 +86,24 @@ public enum Task1Scoring {
         guard clean.channelCount == 1 else {
           throw ScoringError(.invalidFile, "\(cleanURL.path): clean speech must be mono, it has \(clean.channelCount) channels")
         }
+        guard clean.sampleRate == Task.speechEnhancement.sampleRate else {
+          throw ScoringError(
+            .invalidFile,
+            "\(cleanURL.path): clean speech must be sampled at \(Task.speechEnhancement.sampleRate) Hz (Task 1), it is at \(clean.sampleRate) Hz")
+        }
         let estimateURL = submission.appendingPathComponent("\(id).npy")
         let estimate = try loadEstimate(estimateURL, expectedLength: clean.frameCount)
         let computer = try pool.take()
         defer { pool.give(computer) }
-        let score = try Task1Metric.score(
-          id: id, clean: Array(clean.channel(0)), estimate: estimate, sampleRate: clean.sampleRate,
-          transcriber: options.transcriber, emptyReference: options.emptyReference, stoi: computer)
+        let score: Task1ItemScore
+        do {
+          score = try Task1Metric.score(
+            id: id, clean: Array(clean.channel(0)), estimate: estimate, sampleRate: clean.sampleRate,
+            transcriber: options.transcriber, emptyReference: options.emptyReference, stoi: computer)
+        } catch let error as TranscriptionError {
+          throw TranscriptionError(
+            error.code, "item \(id) (\(cleanURL.path) and \(estimateURL.path)): \(error.message)")
+        }
         counter.advance(label: id)
         return score
       }

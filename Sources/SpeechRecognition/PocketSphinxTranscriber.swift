@@ -1,4 +1,5 @@
 internal import CPocketSphinx
+import Datasets
 public import Foundation
 public import Metrics
 
@@ -51,8 +52,10 @@ public final class PocketSphinxTranscriber: Transcriber, @unchecked Sendable {
 
   /// The model in use.
   public let model: Model
-  /// `pocketsphinx:<acoustic model path>`.
-  public var identifier: String { "pocketsphinx-0.8:\(model.acousticModel.path)" }
+  /// `pocketsphinx-0.8:sha256:<digest of the model files>`: the acoustic model folder, the
+  /// language model and the dictionary, by content (so a changed model never reuses cached
+  /// transcripts), and the decoder settings, which are fixed.
+  public let identifier: String
 
   private let lock = NSLock()
   private var idle: [Decoder] = []
@@ -66,6 +69,13 @@ public final class PocketSphinxTranscriber: Transcriber, @unchecked Sendable {
       throw TranscriptionError(
         .unavailable,
         "\(file.path) is missing; install Debian's pocketsphinx-en-us (apt-get install pocketsphinx-en-us)")
+    }
+    do {
+      let digest = try Digest.combinedSHA256(
+        of: [model.acousticModel, model.languageModel, model.dictionary])
+      identifier = "pocketsphinx-0.8:sha256:\(digest)"
+    } catch {
+      throw TranscriptionError(.unavailable, "cannot read the PocketSphinx model: \(error)")
     }
     idle.append(try Decoder(model: model))
   }
@@ -116,7 +126,9 @@ public final class PocketSphinxTranscriber: Transcriber, @unchecked Sendable {
     }
 
     func decode(_ samples: [Float]) throws -> String {
-      let pcm = samples.map { Int16(clamping: Int(($0 * 32768).rounded())) }
+      // Clamped as floats first: a sample of 3e14 (valid float input) must saturate, not
+      // overflow the conversion to Int.
+      let pcm = samples.map { Int16(min(32767, max(-32768, ($0 * 32768).rounded()))) }
       guard ps_start_utt(decoder) >= 0 else {
         throw TranscriptionError(.unavailable, "PocketSphinx could not start an utterance")
       }

@@ -15,8 +15,14 @@ struct TranscriberOptions: ParsableArguments {
   @Option(help: "Task 1: pocketsphinx (built in), command (--asr-command), or precomputed (--transcripts).")
   var transcriber: TranscriberChoice = .pocketsphinx
 
-  @Option(parsing: .upToNextOption, help: "Task 1: the recogniser command speaking the JSON-lines protocol (docs/metrics.md).")
+  @Option(parsing: .upToNextOption, help: ArgumentHelp("Task 1: the recogniser command speaking the JSON-lines protocol (docs/metrics.md), as one quoted command line: --asr-command \"python3 rec.py --model m\".", valueName: "command"))
   var asrCommand: [String] = []
+
+  @Option(help: "Task 1: seconds the recogniser may take per request (the first includes its start-up) before it is stopped.")
+  var asrTimeout: Double = ExternalCommandTranscriber.defaultTimeout
+
+  @Option(help: "Task 1: a version string for --asr-command's recogniser, added to the transcript cache key (besides the digests of its files).")
+  var asrVersion: String?
 
   @Option(help: "Task 1: folder with reference/<id>.txt and estimate/<id>.txt transcripts.")
   var transcripts: String?
@@ -27,11 +33,18 @@ struct TranscriberOptions: ParsableArguments {
   @Flag(help: "Task 1: do not read or write the transcript cache.")
   var noCache = false
 
+  /// The recogniser command's words: one argument is split like a shell command line (no
+  /// shell runs), several are taken as they are.
+  func commandWords() throws -> [String] {
+    asrCommand.count == 1 ? try ShellWords.split(asrCommand[0]) : asrCommand
+  }
+
   /// Checks that the chosen recogniser has what it needs.
   func check() throws {
-    if transcriber == .command, asrCommand.isEmpty {
+    if transcriber == .command, try commandWords().isEmpty {
       throw ValidationError("--transcriber command needs --asr-command")
     }
+    try Limits.check(asrTimeout, "--asr-timeout", in: 0.1...86_400, unit: "seconds")
     if transcriber == .precomputed, transcripts == nil {
       throw ValidationError("--transcriber precomputed needs --transcripts DIR")
     }
@@ -42,7 +55,9 @@ struct TranscriberOptions: ParsableArguments {
     let base: any Transcriber
     switch transcriber {
     case .pocketsphinx: base = try PocketSphinxTranscriber()
-    case .command: base = try ExternalCommandTranscriber(command: asrCommand)
+    case .command:
+      base = try ExternalCommandTranscriber(
+        command: try commandWords(), tag: asrVersion, timeout: asrTimeout)
     case .precomputed:
       return PrecomputedTranscripts(folder: URL(fileURLWithPath: transcripts ?? ".", isDirectory: true))
     }

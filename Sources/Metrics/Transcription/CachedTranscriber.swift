@@ -9,10 +9,23 @@ import L3DASCore
 /// Cache files are `<directory>/<key>.txt`, written atomically, so concurrent scorers can share
 /// one cache folder.
 public struct CachedTranscriber: Transcriber {
+  /// How often the cache answered, and how often it had to ask the recogniser.
+  public final class Statistics: @unchecked Sendable {
+    private let lock = NSLock()
+    private var counts = (hits: 0, misses: 0)
+    /// Transcripts served from the cache.
+    public var hits: Int { lock.withLock { counts.hits } }
+    /// Transcripts the recogniser made (then stored).
+    public var misses: Int { lock.withLock { counts.misses } }
+    func record(hit: Bool) { lock.withLock { if hit { counts.hits += 1 } else { counts.misses += 1 } } }
+  }
+
   /// The recogniser that produces transcripts on a cache miss.
   public let base: any Transcriber
   /// The cache folder.
   public let directory: URL
+  /// Hits and misses so far (shared by copies of this value).
+  public let statistics = Statistics()
 
   /// Wraps `base`; `directory` is created if missing.
   public init(_ base: any Transcriber, directory: URL) throws {
@@ -34,8 +47,14 @@ public struct CachedTranscriber: Transcriber {
   /// The cached transcript, or the base transcriber's (then stored).
   public func transcribe(_ request: TranscriptionRequest) throws -> String {
     let file = directory.appendingPathComponent("\(try key(for: request)).txt")
-    if let cached = try? String(contentsOf: file, encoding: .utf8) { return cached }
+    if let data = try? RegularFile.read(file, limit: 1 << 20),
+      let cached = String(data: data, encoding: .utf8)
+    {
+      statistics.record(hit: true)
+      return cached
+    }
     let text = try base.transcribe(request)
+    statistics.record(hit: false)
     try? AtomicFile.write(text, to: file)  // a failed cache write only costs a re-transcription
     return text
   }
