@@ -88,7 +88,11 @@ public struct DatasetSummary: Codable, Sendable, Equatable {
     summary.sampleRates = sampleRates.sorted()
     summary.channelCounts = channelCounts.sorted()
     summary.sampleFormats = formats.sorted()
-    countInfoRows(location, into: &summary, problem: note)
+    // Counted apart and then added: `note` itself changes `summary`, so the two must not be
+    // handed to one call (an exclusivity violation aborts the program).
+    let (infoRows, infoProblems) = countInfoRows(location)
+    if let infoRows { summary.infoRowCount = infoRows }
+    infoProblems.forEach(note)
     return summary
   }
 
@@ -114,22 +118,28 @@ public struct DatasetSummary: Codable, Sendable, Equatable {
     }
   }
 
-  /// Adds the rows of every `info.csv` in the split's folders and roots.
-  private static func countInfoRows(
-    _ location: SplitLocation, into summary: inout SplitSummary,
-    problem: (DatasetProblem) -> Void
-  ) {
+  /// The rows of every `info.csv` in the split's folders and roots (`nil`: there is none),
+  /// and the problems of the unreadable ones.
+  static func countInfoRows(_ location: SplitLocation) -> (Int?, [DatasetProblem]) {
     var seen = Set<String>()
-    for folder in location.folders + location.roots {
-      let file = folder.appendingPathComponent("info.csv")
-      guard seen.insert(file.standardizedFileURL.path).inserted, FileSystem.isFile(file.path)
-      else { continue }
+    var count: Int?
+    var problems: [DatasetProblem] = []
+    for file in infoFiles(location) where seen.insert(file.standardizedFileURL.path).inserted {
       do {
-        summary.infoRowCount = (summary.infoRowCount ?? 0) + (try CSVTable.read(file)).rowCount
+        count = (count ?? 0) + (try CSVTable.read(file)).rowCount
+      } catch let error as DatasetError {
+        problems.append(DatasetProblem(.unreadableFile, error.message, path: file.path))
       } catch {
-        problem(DatasetProblem(.unreadableFile, "\(error)", path: file.path))
+        problems.append(DatasetProblem(.unreadableFile, "\(error)", path: file.path))
       }
     }
+    return (count, problems)
+  }
+
+  /// The `info.csv` files of a split (in its folders and data roots).
+  static func infoFiles(_ location: SplitLocation) -> [URL] {
+    (location.folders + location.roots).map { $0.appendingPathComponent("info.csv") }
+      .filter { FileSystem.exists($0.path) }
   }
 }
 

@@ -10,9 +10,11 @@ public import L3DASCore
 /// - per microphone file, from its header: 4 channels, the task's sample rate (16 kHz Task 1,
 ///   32 kHz Task 2); per pair with both rates right: equal lengths;
 /// - Task 1: `labels/<id>.wav` is mono, 16 kHz and as long as the mixture; the transcript is
-///   non-empty UTF-8 text;
-/// - Task 2: the label file parses (classes from the 14, times and numbers valid) and every
-///   position lies inside the L3DAS21/22 box |x| ≤ 2, |y| ≤ 1.5, |z| ≤ 1 m;
+///   non-empty UTF-8 text; `info.csv`, where present, is readable UTF-8 CSV with rows;
+/// - Task 2: every row of the label file parses (classes from the 14, times and numbers
+///   valid), every event ends within the scene (the recording's length), and every position
+///   lies inside the L3DAS21/22 box |x| ≤ 2, |y| ≤ 1.5, |z| ≤ 1 m; every bad row is reported
+///   (up to `Options.problemsPerFile` per file, then a count of the rest);
 /// - the item count against `Options.expectedItemCounts` where given;
 /// - with `deep`, every sample of every audio file is read and must be finite.
 ///
@@ -27,6 +29,8 @@ public enum DatasetVerifier {
     public var expectedItemCounts: [String: Int] = [:]
     /// The largest |x|, |y|, |z| of a Task 2 position, in metres.
     public var coordinateLimits: SIMD3<Double> = [2, 1.5, 1]
+    /// The most problems listed per label file; the rest are counted in one more line.
+    public var problemsPerFile = 20
 
     /// Default options.
     public init() {}
@@ -64,6 +68,20 @@ public enum DatasetVerifier {
             label: "\(location.name)/\(item.micA.lastPathComponent)")
         },
         onProblem: { problems.append($0) })
+      // info.csv (Task 1): must be readable UTF-8 CSV with a header and consistent rows.
+      for file in DatasetSummary.infoFiles(location) {
+        do {
+          let table = try CSVTable.read(file)
+          if table.rowCount == 0 {
+            problems.append(VerificationProblem(.unreadableFile, "info.csv has a header but no rows", path: file.path))
+          }
+        } catch let error as DatasetError {
+          problems.append(
+            VerificationProblem(.unreadableFile, error.message, path: error.path ?? file.path, line: error.line))
+        } catch {
+          problems.append(VerificationProblem(.unreadableFile, "\(error)", path: file.path))
+        }
+      }
       let expected = options.expectedItemCounts[location.name]
       if let expected, expected != itemCount {
         problems.append(
@@ -141,20 +159,44 @@ public enum DatasetVerifier {
     case .soundEventLocalizationDetection:
       guard item.hasLabel else { return }
       let file = labels.appendingPathComponent("label_\(stem).csv")
+      // The scene's length: the recording's own, else the edition's.
+      let sceneSeconds = infoA.map { Double($0.frameCount) / Double(max(1, $0.sampleRate)) }
+        ?? location.edition.task2SceneSeconds
       do {
-        let events = try Task2Labels.read(file)
+        let (events, errors) = try Task2Labels.parseCollectingErrors(
+          try TextFile.read(file), path: file.path)
+        var problems = errors.map {
+          VerificationProblem(.labelFile, $0.message, path: $0.path ?? file.path, line: $0.line)
+        }
         let limits = options.coordinateLimits
-        for (index, event) in events.enumerated() {
+        for (event, line) in events {
           let p = event.position
           if abs(p.x) > limits.x + 1e-9 || abs(p.y) > limits.y + 1e-9 || abs(p.z) > limits.z + 1e-9
           {
-            report(
+            problems.append(
               VerificationProblem(
                 .coordinateOutOfRange,
                 "position (\(p.x), \(p.y), \(p.z)) m is outside the box |x| ≤ \(limits.x), "
                   + "|y| ≤ \(limits.y), |z| ≤ \(limits.z)",
-                path: file.path, line: index + 2))
+                path: file.path, line: line))
           }
+          // Half a label frame of slack: the official quantisation rounds to 0.1 s.
+          if event.endSeconds > sceneSeconds + 0.05 || event.startSeconds > sceneSeconds + 0.05 {
+            problems.append(
+              VerificationProblem(
+                .labelFile,
+                "event \(Task2Labels.decimal(event.startSeconds))–\(Task2Labels.decimal(event.endSeconds)) s ends after the scene's \(Task2Labels.decimal(sceneSeconds)) s",
+                path: file.path, line: line))
+          }
+        }
+        problems.sort { ($0.line ?? 0) < ($1.line ?? 0) }
+        for problem in problems.prefix(options.problemsPerFile) { report(problem) }
+        if problems.count > options.problemsPerFile {
+          report(
+            VerificationProblem(
+              .labelFile,
+              "\(problems.count - options.problemsPerFile) more problem\(problems.count - options.problemsPerFile == 1 ? "" : "s") in this file (\(problems.count) in all; the first \(options.problemsPerFile) are listed)",
+              path: file.path))
         }
       } catch let error as DatasetError {
         report(

@@ -50,6 +50,34 @@ public enum Task2Labels {
     return events
   }
 
+  /// Parses the text of a label file like `parse(_:path:)`, but goes on past bad rows: the
+  /// events of the good rows with their line numbers, and the error of every bad row, in
+  /// file order.
+  ///
+  /// - Throws: what makes the whole file unusable (an empty file, a bad header, broken
+  ///   quoting), as `parse(_:path:)`.
+  public static func parseCollectingErrors(_ text: String, path: String) throws -> (
+    events: [(event: SoundEvent, line: Int)], errors: [DatasetError]
+  ) {
+    let records = try CSVReader.records(text, path: path)
+    guard let headerRecord = records.first else {
+      throw DatasetError(
+        .malformedCSV, "the file is empty; expected a header row \(header.joined(separator: ","))",
+        path: path, line: 1)
+    }
+    let columns = try Columns(headerRecord, path: path)
+    var events: [(event: SoundEvent, line: Int)] = []
+    var errors: [DatasetError] = []
+    for record in records.dropFirst() {
+      do {
+        events.append((try columns.event(from: record, path: path), record.line))
+      } catch let error as DatasetError {
+        errors.append(error)
+      }
+    }
+    return (events, errors)
+  }
+
   /// Reads and parses a label file.
   ///
   /// - Throws: `DatasetError` `.notFound` if the file does not exist, `.readFailed` if it

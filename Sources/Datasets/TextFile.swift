@@ -1,4 +1,5 @@
 import Foundation
+import L3DASCore
 
 /// Reading small UTF-8 text files (CSV, transcripts) with dataset errors.
 enum TextFile {
@@ -7,15 +8,13 @@ enum TextFile {
   /// - Throws: `DatasetError` `.notFound` (or `missingCode`) if the file does not exist,
   ///   `.readFailed` if it cannot be read or is not valid UTF-8.
   static func read(_ url: URL, missingCode: DatasetError.Code = .notFound) throws -> String {
-    guard FileManager.default.fileExists(atPath: url.path) else {
-      throw DatasetError(missingCode, "file does not exist", path: url.path)
-    }
     let data: Data
     do {
-      data = try Data(contentsOf: url)
-    } catch {
+      // Dataset text files (CSV, transcripts) are small; 256 MiB is far beyond any of them.
+      data = try RegularFile.read(url, limit: 256 << 20)
+    } catch let failure as RegularFile.Failure {
       throw DatasetError(
-        .readFailed, "cannot read the file: \(error.localizedDescription)", path: url.path)
+        failure.reason == .missing ? missingCode : .readFailed, failure.message, path: url.path)
     }
     guard let text = String(data: data, encoding: .utf8) else {
       throw DatasetError(.readFailed, "the file is not valid UTF-8 text", path: url.path)

@@ -84,7 +84,10 @@ public struct FaSNetConfiguration: Codable, Sendable, Equatable {
     return out
   }
 
-  enum CodingKeys: String, CodingKey {
+  /// The JSON keys this configuration reads (PyTorch's constructor arguments).
+  public static var jsonKeys: [String] { CodingKeys.allCases.map(\.rawValue) }
+
+  enum CodingKeys: String, CodingKey, CaseIterable {
     case encDim = "enc_dim"
     case featureDim = "feature_dim"
     case hiddenDim = "hidden_dim"

@@ -120,7 +120,10 @@ public struct MIMOUNetConfiguration: Codable, Sendable, Equatable {
     return out
   }
 
-  enum CodingKeys: String, CodingKey {
+  /// The JSON keys this configuration reads (PyTorch's constructor arguments).
+  public static var jsonKeys: [String] { CodingKeys.allCases.map(\.rawValue) }
+
+  enum CodingKeys: String, CodingKey, CaseIterable {
     case fftSize = "fft_size"
     case hopSize = "hop_size"
     case inputChannel = "input_channel"

@@ -117,7 +117,10 @@ public struct SELDnetConfiguration: Codable, Sendable, Equatable {
     return out
   }
 
-  enum CodingKeys: String, CodingKey {
+  /// The JSON keys this configuration reads (PyTorch's constructor arguments).
+  public static var jsonKeys: [String] { CodingKeys.allCases.map(\.rawValue) }
+
+  enum CodingKeys: String, CodingKey, CaseIterable {
     case variant
     case timeDim = "time_dim"
     case freqDim = "freq_dim"

@@ -16,6 +16,9 @@ public enum NumPyFile {
   /// Reads and checks the header of `url`, without reading the data.
   /// - Throws: `NumPyError` for anything that is not a plain numeric `.npy` array.
   public static func header(of url: URL) throws -> NumPyHeader {
+    if let kind = RegularFile.kindOfNonRegular(url.path), kind != "missing" {
+      throw NumPyError(.unreadable, "not a regular file (\(kind)); it was not read", path: url.path)
+    }
     guard let handle = FileHandle(forReadingAtPath: url.path) else {
       throw NumPyError(.unreadable, "cannot open the file", path: url.path)
     }
@@ -52,6 +55,9 @@ public enum NumPyFile {
   /// - Throws: `NumPyError` (`.truncated` and `.trailingData` when the byte count does not
   ///   match the shape).
   public static func readFloats(_ url: URL) throws -> (header: NumPyHeader, values: [Float]) {
+    if let kind = RegularFile.kindOfNonRegular(url.path), kind != "missing" {
+      throw NumPyError(.unreadable, "not a regular file (\(kind)); it was not read", path: url.path)
+    }
     let data: Data
     do {
       data = try Data(contentsOf: url, options: .alwaysMapped)

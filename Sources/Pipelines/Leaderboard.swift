@@ -312,7 +312,33 @@ public struct LeaderboardPartial: Sendable, Codable, Equatable {
   ///
   /// - Throws: `ShardError` naming the file when it is unreadable or not a partial leaderboard.
   public static func read(_ url: URL) throws -> LeaderboardPartial {
-    try PartialHeader.decode(LeaderboardPartial.self, from: url, format: formatName, what: "partial leaderboard")
+    let partial = try PartialHeader.decode(
+      LeaderboardPartial.self, from: url, format: formatName, what: "partial leaderboard")
+    try partial.checkValues(url)
+    return partial
+  }
+
+  /// Refuses values no leaderboard run can produce (see `ScorePartial.checkValues`).
+  func checkValues(_ url: URL) throws {
+    let problem = PartialValueProblem(url)
+    guard task == 1 || task == 2 else { throw problem("task \(task) (1 or 2 expected)") }
+    guard (0...PartialValueProblem.itemLimit).contains(truthItemCount) else {
+      throw problem("truthItemCount \(truthItemCount)")
+    }
+    guard entries.count <= 100_000 else { throw problem("\(entries.count) submissions") }
+    try task2Options?.checkValues(problem)
+    let negative = task2Options?.matching.allowsNegativeFalsePositives ?? false
+    for entry in entries {
+      guard (entry.task1Items?.count ?? 0) <= truthItemCount,
+        (entry.task2Files?.count ?? 0) <= truthItemCount
+      else { throw problem("submission \(entry.name): more items than the truth holds") }
+      if let bad = entry.task1Items?.first(where: { !$0.isPlausible }) {
+        throw problem("submission \(entry.name), item \(bad.id)")
+      }
+      if let bad = entry.task2Files?.first(where: { !$0.isPlausible(allowsNegativeFalsePositives: negative) }) {
+        throw problem("submission \(entry.name), file \(bad.file)")
+      }
+    }
   }
 
   /// Writes the partial atomically as JSON.
@@ -356,8 +382,8 @@ public struct PartialHeader: Sendable, Decodable {
   }
 
   private static func contents(_ url: URL) throws -> Data {
-    do { return try Data(contentsOf: url) } catch {
-      throw ShardError("\(url.path): cannot read: \(error.localizedDescription)")
+    do { return try RegularFile.read(url, limit: 1 << 30) } catch let failure as RegularFile.Failure {
+      throw ShardError(failure.description)
     }
   }
 

@@ -145,7 +145,34 @@ public struct ScorePartial: Sendable, Codable, Equatable {
   ///
   /// - Throws: `ShardError` naming the file when it is unreadable or not a partial score.
   public static func read(_ url: URL) throws -> ScorePartial {
-    try PartialHeader.decode(ScorePartial.self, from: url, format: formatName, what: "partial score")
+    let partial = try PartialHeader.decode(ScorePartial.self, from: url, format: formatName, what: "partial score")
+    try partial.checkValues(url)
+    return partial
+  }
+
+  /// Refuses values no scoring run can produce: a partial file is untrusted input (copied
+  /// between machines, editable), and `merge` must never crash on it or add nonsense.
+  func checkValues(_ url: URL) throws {
+    let problem = PartialValueProblem(url)
+    guard task == 1 || task == 2 else { throw problem("task \(task) (1 or 2 expected)") }
+    guard (task == 1) == (task1 != nil), (task == 2) == (task2 != nil) else {
+      throw problem("task \(task) but values of the other task")
+    }
+    guard (0...PartialValueProblem.itemLimit).contains(truthItemCount) else {
+      throw problem("truthItemCount \(truthItemCount)")
+    }
+    if let items = task1?.items {
+      guard items.count <= truthItemCount else { throw problem("more items than the truth holds") }
+      if let bad = items.first(where: { !$0.isPlausible }) { throw problem("item \(bad.id)") }
+    }
+    if let part = task2 {
+      try part.options.checkValues(problem)
+      guard part.files.count <= truthItemCount else { throw problem("more files than the truth holds") }
+      let negative = part.options.matching.allowsNegativeFalsePositives
+      if let bad = part.files.first(where: { !$0.isPlausible(allowsNegativeFalsePositives: negative) }) {
+        throw problem("file \(bad.file)")
+      }
+    }
   }
 
   /// Writes the partial atomically as JSON.
@@ -154,4 +181,32 @@ public struct ScorePartial: Sendable, Codable, Equatable {
     encoder.outputFormatting = [.sortedKeys]
     try AtomicFile.write(try encoder.encode(self), to: url)
   }
+}
+
+/// A value in a partial result file that no scoring run produces.
+struct PartialValueProblem {
+  /// The most items a partial may account for.
+  static let itemLimit = 10_000_000
+  let url: URL
+  init(_ url: URL) { self.url = url }
+
+  /// The error for `what`.
+  func callAsFunction(_ what: String) -> ShardError {
+    ShardError("\(url.path): impossible value (\(what)); this is not a partial result that l3das wrote, or it was edited. Re-run the shard")
+  }
+}
+
+extension Task2Scoring.Options {
+  /// Throws `problem` for options no `score` run accepts.
+  func checkValues(_ problem: PartialValueProblem) throws {
+    guard threshold.isFinite, threshold > 0, threshold <= 1_000 else {
+      throw problem("threshold \(threshold)")
+    }
+    guard (1...36_000).contains(frameCount) else { throw problem("frameCount \(frameCount)") }
+  }
+}
+
+extension LocationSensitiveDetection.Matching {
+  /// Whether this count can give negative false positives (the L3DAS21 count can).
+  var allowsNegativeFalsePositives: Bool { self != .official && self != .oneToOne }
 }

@@ -164,7 +164,7 @@ public struct TrainingRecipe: Codable, Sendable, Equatable {
     return problems
   }
 
-  enum CodingKeys: String, CodingKey {
+  enum CodingKeys: String, CodingKey, CaseIterable {
     case model, seldnet, fasnet, loss, patience, seed
     case mimoUNet = "mimo_unet"
     case batchSize = "batch_size"

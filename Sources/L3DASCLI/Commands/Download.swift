@@ -55,9 +55,9 @@ struct Download: ParsableCommand {
   @OptionGroup var outputOptions: OutputFormatOptions
 
   func validate() throws {
-    guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
-    guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be positive") }
-    guard retries >= 1 else { throw ValidationError("--retries must be at least 1") }
+    try Limits.check(jobs, "--jobs", in: 1...16)
+    try Limits.check(timeout, "--timeout", in: 0.1...86_400, unit: "seconds")
+    try Limits.check(retries, "--retries", in: 1...1000)
     if let mirror {
       guard let url = URL(string: mirror), ["http", "https", "file"].contains(url.scheme ?? "")
       else {

@@ -34,9 +34,8 @@ struct Parity: ParsableCommand {
   var json = false
 
   func validate() throws {
-    guard outputTolerance > 0, gradientTolerance > 0 else {
-      throw ValidationError("tolerances must be positive")
-    }
+    try Limits.check(outputTolerance, "--output-tolerance", in: 1e-300...1e300)
+    try Limits.check(gradientTolerance, "--gradient-tolerance", in: 1e-300...1e300)
   }
 
   func run() throws {

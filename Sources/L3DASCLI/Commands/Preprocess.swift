@@ -71,22 +71,18 @@ struct Preprocess: ParsableCommand {
   func validate() throws {
     guard task == 1 || task == 2 else { throw ValidationError("--task must be 1 or 2") }
     guard mics == 1 || mics == 2 else { throw ValidationError("--mics must be 1 or 2") }
-    guard itemsPerShard >= 1 else { throw ValidationError("--items-per-shard must be at least 1") }
+    try Limits.check(itemsPerShard, "--items-per-shard", in: 1...1024)
     if phase && features != .spectrum {
       throw ValidationError("--phase applies to --features spectrum only")
     }
-    if let segmentSamples, segmentSamples < 1 {
-      throw ValidationError("--segment-samples must be at least 1")
-    }
+    try Limits.check(segmentSamples, "--segment-samples", in: 1...Limits.maxTask1Samples, unit: "samples")
     if task == 2 && (segment != nil || segmentSamples != nil) {
       throw ValidationError("--segment and --segment-samples apply to Task 1")
     }
     if let shard {
       do { _ = try Shard(parsing: shard) } catch { throw ValidationError("--shard: \(error)") }
     }
-    if let sceneSeconds, !(0.1...600).contains(sceneSeconds) {
-      throw ValidationError("--scene-seconds must be between 0.1 and 600")
-    }
+    try Limits.check(sceneSeconds, "--scene-seconds", in: 0.1...Limits.maxSceneSeconds, unit: "seconds")
   }
 
   func run() throws {

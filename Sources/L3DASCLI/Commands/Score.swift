@@ -76,13 +76,17 @@ struct Score: ParsableCommand {
     }
     if task == 1 { try asr.check() }
     if task == 2 {
-      guard threshold > 0, threshold.isFinite else { throw ValidationError("--threshold must be a positive number of metres") }
-      if let frames, frames < 1 { throw ValidationError("--frames must be at least 1") }
+      try Limits.check(threshold, "--threshold", in: 1e-6...Limits.maxThreshold, unit: "metres")
+      try Limits.check(frames, "--frames", in: 1...Limits.maxFrames)
     }
   }
 
   func run() throws {
+    if let perFileCSV {
+      try SingleOutputFile.checkReplaceable(URL(fileURLWithPath: perFileCSV), option: "--per-file-csv") { _ in true }
+    }
     if let shard, let partial {
+      try SingleOutputFile.checkPartial(partial)
       try runShard(try Shard(parsing: shard), partial: URL(fileURLWithPath: partial))
     } else if task == 1 {
       try runTask1()
@@ -139,7 +143,7 @@ struct Score: ParsableCommand {
       options: .init(transcriber: asr, emptyReference: emptyReference), progress: bar)
     try ScorePrinting.task1(
       report, transcriber: asr.identifier, officialRunningMean: officialRunningMean,
-      perFileCSV: perFileCSV, output: outputOptions)
+      perFileCSV: perFileCSV, output: outputOptions, cache: CacheSummary(asr))
   }
 
   private func runTask2() throws {
@@ -162,13 +166,13 @@ struct ShardSummary: Encodable {
 enum ScorePrinting {
   static func task1(
     _ report: Task1Report, transcriber: String, officialRunningMean: Bool, perFileCSV: String?,
-    output: OutputFormatOptions
+    output: OutputFormatOptions, cache: CacheSummary? = nil
   ) throws {
     if let perFileCSV {
       var lines = ["id,stoi,wer,metric,skipped,stoi_too_short,reference_transcript,estimate_transcript"]
       for item in report.items {
         let fields = [
-          item.id, item.stoi.map { String($0) } ?? "", item.wer.map { String($0) } ?? "",
+          CSVField.quote(item.id), item.stoi.map { String($0) } ?? "", item.wer.map { String($0) } ?? "",
           item.metric.map { String($0) } ?? "", item.isSkipped ? "1" : "0", item.stoiTooShort ? "1" : "0",
           CSVField.quote(item.referenceTranscript), CSVField.quote(item.estimateTranscript),
         ]
@@ -180,7 +184,8 @@ enum ScorePrinting {
       try Output.printJSON(
         Task1Output(
           transcriber: transcriber, headline: officialRunningMean ? "official-running-mean" : "mean",
-          metric: officialRunningMean ? report.official.metric : report.metric, report: report))
+          metric: officialRunningMean ? report.official.metric : report.metric, report: report,
+          transcriptCache: cache))
       return
     }
     print("Task 1: \(report.scoredCount) items scored, \(report.skippedCount) skipped (empty clean transcript)")
@@ -197,6 +202,9 @@ enum ScorePrinting {
       }
     }
     print("  transcriber: \(transcriber)")
+    if let cache {
+      print("  transcript cache: \(cache.directory) (\(cache.hits) served from the cache, \(cache.misses) transcribed now; --no-cache to bypass)")
+    }
     if transcriber.hasPrefix("pocketsphinx") {
       print("  note: PocketSphinx WER is not comparable with the leaderboard's wav2vec2 WER")
     }
@@ -212,7 +220,7 @@ enum ScorePrinting {
       var lines = ["file,tp,fp,fn,precision,recall,f"]
       for file in report.perFile {
         let s = file.score
-        lines.append("\(file.file),\(s.truePositives),\(s.falsePositives),\(s.falseNegatives),\(s.precision),\(s.recall),\(s.fScore)")
+        lines.append("\(CSVField.quote(file.file)),\(s.truePositives),\(s.falsePositives),\(s.falseNegatives),\(s.precision),\(s.recall),\(s.fScore)")
       }
       try AtomicWrite.text(lines.joined(separator: "\n") + "\n", to: perFileCSV)
     }
@@ -249,6 +257,23 @@ struct Task1Output: Encodable {
   var metric: Double
   /// Everything: per-item scores, both aggregates, pooled WER.
   var report: Task1Report
+  /// Where transcripts were cached and how often the cache answered (`nil`: no cache).
+  var transcriptCache: CacheSummary?
+}
+
+/// The transcript cache's folder and use in one run.
+struct CacheSummary: Encodable {
+  var directory: String
+  var hits: Int
+  var misses: Int
+
+  /// The summary of `transcriber`'s cache, if it is a `CachedTranscriber`.
+  init?(_ transcriber: any Transcriber) {
+    guard let cached = transcriber as? CachedTranscriber else { return nil }
+    directory = cached.directory.path
+    hits = cached.statistics.hits
+    misses = cached.statistics.misses
+  }
 }
 
 func fixed(_ value: Double, digits: Int = 4) -> String { String(format: "%.\(digits)f", value) }

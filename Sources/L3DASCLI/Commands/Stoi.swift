@@ -20,23 +20,44 @@ struct Stoi: ParsableCommand {
   @Flag(help: "Extended STOI (ESTOI) instead of STOI.")
   var extended = false
 
+  @Option(help: "Score this channel of a multichannel estimate WAV, counted from 0 (e.g. 0 = W of a mic-A FOA file, the unprocessed baseline).")
+  var channel: Int?
+
   @Flag(help: "Print the result as JSON.")
   var json = false
+
+  func validate() throws {
+    try Limits.check(channel, "--channel", in: 0...255)
+  }
 
   func run() throws {
     let reference = try AudioFile.read(URL(fileURLWithPath: clean))
     guard reference.channelCount == 1 else {
-      throw ValidationError("\(clean): expected mono speech, found \(reference.channelCount) channels")
+      throw DataError("\(clean): the clean speech must be mono; it has \(reference.channelCount) channels")
     }
     let estimateSamples: [Float]
     if estimate.hasSuffix(".npy") {
+      if channel != nil { throw ValidationError("--channel applies to a WAV estimate, not a .npy array") }
       estimateSamples = try Task1Scoring.loadEstimate(URL(fileURLWithPath: estimate), expectedLength: reference.frameCount)
     } else {
       let audio = try AudioFile.read(URL(fileURLWithPath: estimate))
-      guard audio.channelCount == 1, audio.sampleRate == reference.sampleRate else {
-        throw ValidationError("\(estimate): expected mono audio at \(reference.sampleRate) Hz")
+      guard audio.sampleRate == reference.sampleRate else {
+        throw DataError("\(estimate): sampled at \(audio.sampleRate) Hz, but the clean speech is at \(reference.sampleRate) Hz; resample it first")
       }
-      estimateSamples = Array(audio.channel(0))
+      if let channel {
+        guard channel < audio.channelCount else {
+          throw DataError("\(estimate): has \(audio.channelCount) channel\(audio.channelCount == 1 ? "" : "s"); --channel \(channel) does not exist (channels count from 0)")
+        }
+        estimateSamples = Array(audio.channel(channel))
+      } else {
+        guard audio.channelCount == 1 else {
+          throw DataError("\(estimate): has \(audio.channelCount) channels; an estimate is mono (pick one with --channel N, counted from 0)")
+        }
+        estimateSamples = Array(audio.channel(0))
+      }
+      guard estimateSamples.count == reference.frameCount else {
+        throw DataError("\(estimate): \(estimateSamples.count) samples, but the clean speech has \(reference.frameCount)")
+      }
     }
     let result = try STOI.evaluate(
       clean: Array(reference.channel(0)), estimate: estimateSamples, sampleRate: reference.sampleRate,

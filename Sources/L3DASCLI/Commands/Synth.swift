@@ -72,12 +72,9 @@ struct Synth: ParsableCommand {
   @OptionGroup var outputOptions: OutputFormatOptions
 
   func validate() throws {
-    guard task1Items >= 0, task2Items >= 0 else {
-      throw ValidationError("item counts must be 0 or more")
-    }
-    if let sceneSeconds, !(1...600).contains(sceneSeconds) {
-      throw ValidationError("--scene-seconds must be between 1 and 600")
-    }
+    try Limits.check(task1Items, "--task1-items", in: 0...100_000)
+    try Limits.check(task2Items, "--task2-items", in: 0...100_000)
+    try Limits.check(sceneSeconds, "--scene-seconds", in: 1...Limits.maxSceneSeconds, unit: "seconds")
   }
 
   func run() throws {

@@ -44,19 +44,14 @@ struct Train: ParsableCommand {
   @OptionGroup var outputOptions: OutputFormatOptions
 
   func validate() throws {
-    if let maxEpochs, maxEpochs < 1 { throw ValidationError("--max-epochs must be at least 1") }
-    if let patience, patience < 1 { throw ValidationError("--patience must be at least 1") }
+    try Limits.check(maxEpochs, "--max-epochs", in: 1...Limits.maxCount)
+    try Limits.check(patience, "--patience", in: 1...Limits.maxCount)
   }
 
   func run() throws {
     HeapTuning.retainLargeAllocations()
     let url = URL(fileURLWithPath: config)
-    var recipe: TrainingRecipe
-    do {
-      recipe = try JSONDecoder().decode(TrainingRecipe.self, from: Data(contentsOf: url))
-    } catch {
-      throw TrainingError(.invalidRecipe, "\(url.path): not a readable training recipe: \(error)")
-    }
+    var recipe = try TrainingRecipe.read(url)
     if let maxEpochs { recipe.maxEpochs = maxEpochs }
     if let patience { recipe.patience = patience }
     let bar = ProgressBar(

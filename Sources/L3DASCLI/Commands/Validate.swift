@@ -45,10 +45,8 @@ struct Validate: ParsableCommand {
 
   func validate() throws {
     guard task == 1 || task == 2 else { throw ValidationError("--task must be 1 or 2") }
-    guard maxCoordinate > 0, maxCoordinate.isFinite else {
-      throw ValidationError("--max-coordinate must be a positive number of metres")
-    }
-    guard listLimit >= 1 else { throw ValidationError("--list-limit must be at least 1") }
+    try Limits.check(maxCoordinate, "--max-coordinate", in: 1e-6...Limits.maxThreshold, unit: "metres")
+    try Limits.check(listLimit, "--list-limit", in: 1...Limits.maxCount)
   }
 
   func run() throws {

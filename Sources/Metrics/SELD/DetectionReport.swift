@@ -146,3 +146,45 @@ public struct DetectionFileRecord: Sendable, Equatable, Codable {
     self.dcaseStyle = dcaseStyle
   }
 }
+
+extension DetectionScore {
+  /// The largest count a partial result file may carry (2^40): far above any real count, and
+  /// small enough that a million of them add up without overflow.
+  public static let plausibleCountLimit = 1 << 40
+
+  /// Whether the counts could come from scoring: TP and FN in 0…2^40, FP as well (or, with
+  /// `allowsNegativeFalsePositives`, in −2^40…2^40, as the L3DAS21 count can go negative).
+  public func isPlausible(allowsNegativeFalsePositives: Bool = false) -> Bool {
+    let limit = Self.plausibleCountLimit
+    let lowest = allowsNegativeFalsePositives ? -limit : 0
+    return (0...limit).contains(truePositives) && (0...limit).contains(falseNegatives)
+      && (lowest...limit).contains(falsePositives)
+  }
+}
+
+extension DetectionFileRecord {
+  /// Whether the record could come from scoring a file: plausible counts
+  /// (`DetectionScore.isPlausible`) for the file and each of the 14 classes, and a plausible
+  /// DCASE-style tally. Partial result files are untrusted input; `merge` checks
+  /// every record with this.
+  public func isPlausible(allowsNegativeFalsePositives: Bool = false) -> Bool {
+    guard score.isPlausible(allowsNegativeFalsePositives: allowsNegativeFalsePositives),
+      perClass.count == SoundClass.allCases.count,
+      perClass.allSatisfy({ $0.isPlausible(allowsNegativeFalsePositives: allowsNegativeFalsePositives) })
+    else { return false }
+    return dcaseStyle?.isPlausible ?? true
+  }
+}
+
+extension DCASEStyleSELDReport.Tally {
+  /// Whether every count is in 0…2^40 and the localisation-error sum is finite and ≥ 0.
+  public var isPlausible: Bool {
+    let counts = [
+      truePositives, falsePositives, falseNegatives, substitutions, deletions, insertions,
+      referenceCount, localizationTruePositives, localizationFalsePositives,
+      localizationFalseNegatives,
+    ]
+    return counts.allSatisfy { (0...DetectionScore.plausibleCountLimit).contains($0) }
+      && totalLocalizationError.isFinite && totalLocalizationError >= 0
+  }
+}

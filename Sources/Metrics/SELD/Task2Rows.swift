@@ -1,5 +1,6 @@
 public import Datasets
 public import Foundation
+import L3DASCore
 
 #if canImport(Glibc)
   import Glibc
@@ -46,6 +47,10 @@ public import Foundation
 ///   from: try Task2Labels.read(labelURL), frameCount: 300, sceneSeconds: 30)
 /// ```
 public enum Task2Rows {
+  /// The largest detection file read (64 MiB): 600 frames × 14 classes × 3 instances of
+  /// 100-byte rows is 2.5 MB, so anything larger is not a detection file.
+  public static let maximumFileByteCount = 64 << 20
+
   /// The official label frame length: 100 ms.
   public static let frameSeconds = 0.1
 
@@ -91,15 +96,13 @@ public enum Task2Rows {
   private static func readWithFoundation(_ url: URL, path: String, frameCount: Int?) throws
     -> [DetectionRow]
   {
-    guard FileManager.default.fileExists(atPath: path) else {
-      throw MetricsError(.notFound, "file does not exist", path: path)
-    }
     let data: Data
     do {
-      data = try Data(contentsOf: url)
-    } catch {
-      throw MetricsError(
-        .readFailed, "cannot read the file: \(error.localizedDescription)", path: path)
+      // Regular files only (a FIFO would block forever), and no more than a detection file
+      // can sensibly hold.
+      data = try RegularFile.read(url, limit: maximumFileByteCount)
+    } catch let failure as RegularFile.Failure {
+      throw MetricsError(failure.reason == .missing ? .notFound : .readFailed, failure.message, path: path)
     }
     return try data.withUnsafeBytes { bytes in
       try parse(bytes: bytes, path: path, frameCount: frameCount)
@@ -217,7 +220,7 @@ public enum Task2Rows {
   /// opened for reading.
   private static func openRegularFile(_ path: String) -> (Int32, Int)? {
     #if canImport(Glibc) || canImport(Musl) || canImport(Darwin)
-      let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+      let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
       guard descriptor >= 0 else { return nil }
       var status = stat()
       guard fstat(descriptor, &status) == 0, status.st_mode & 0o170000 == 0o100000,
@@ -844,7 +847,7 @@ private struct RowParser {
     guard fieldCount == 5 else {
       throw MetricsError(
         .wrongFieldCount,
-        "expected 5 fields frame,class,x,y,z, found \(fieldCount): '\(text(start, end))'",
+        "expected 5 fields frame,class,x,y,z, found \(fieldCount): '\(excerpt(start, end))'",
         path: path, row: line)
     }
     let frame = try parseFrame(starts.0, ends.0, line: line)
@@ -880,7 +883,26 @@ private struct RowParser {
     return (s, e)
   }
 
-  /// The text of `bytes[start..<end]` for a message, cut to its first 80 bytes (and "…").
+  /// A short, escaped excerpt of `bytes[start..<end]` for a message: at most 40 bytes, control
+  /// characters, quotes and invalid UTF-8 shown as `\xNN`, so a message never carries more than
+  /// a glimpse of an untrusted file, nor terminal escapes or markup.
+  private func excerpt(_ start: Int, _ end: Int) -> String {
+    let shown = Swift.min(end, start + 40)
+    var text = ""
+    var i = start
+    while i < shown {
+      let byte = bytes[i]
+      if byte >= 0x20 && byte < 0x7F && byte != UInt8(ascii: "'") && byte != UInt8(ascii: "\\") {
+        text.unicodeScalars.append(Unicode.Scalar(byte))
+      } else {
+        text += (byte < 16 ? "\\x0" : "\\x") + String(byte, radix: 16, uppercase: true)
+      }
+      i += 1
+    }
+    return shown < end ? text + "… (\(end - start) bytes)" : text
+  }
+
+  /// The text of `bytes[start..<end]`, cut to its first 80 bytes (and "…").
   private func text(_ start: Int, _ end: Int) -> String {
     let shown = Swift.min(end, start + 80)
     let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<shown]), as: UTF8.self)
@@ -898,7 +920,7 @@ private struct RowParser {
     let anyNumeric = fields.dropFirst(2).contains { Double($0) != nil }
     guard !anyNumeric else { return nil }
     let lowered = Set(fields.map { $0.lowercased() })
-    let found = fields.joined(separator: ",")
+    let found = excerpt(lineStart, lineEnd)
     if lowered.contains("start") && lowered.contains("end") {
       return "the first row '\(found)' looks like the header of a label file (label_*.csv); "
         + "detection CSVs have no header and one row per frame: frame,class,x,y,z "
@@ -911,7 +933,7 @@ private struct RowParser {
   private func parseFrame(_ start: Int, _ end: Int, line: Int) throws -> Int {
     guard let frame = DecimalParsing.integer(bytes, start, end) else {
       throw MetricsError(
-        .invalidFrame, "frame '\(text(start, end))' is not a whole number", path: path, row: line)
+        .invalidFrame, "frame '\(excerpt(start, end))' is not a whole number", path: path, row: line)
     }
     guard frame >= 0 else {
       throw MetricsError(.invalidFrame, "frame \(frame) is negative", path: path, row: line)
@@ -938,18 +960,18 @@ private struct RowParser {
     }
     throw MetricsError(
       .unknownClass,
-      "unknown class '\(text(start, end))'; expected an official name such as Knock or an id 0–13",
+      "unknown class '\(excerpt(start, end))'; expected an official name such as Knock or an id 0–13",
       path: path, row: line)
   }
 
   private func parseCoordinate(_ start: Int, _ end: Int, name: String, line: Int) throws -> Double {
     guard let value = DecimalParsing.double(bytes, start, end) else {
       throw MetricsError(
-        .invalidCoordinate, "\(name): '\(text(start, end))' is not a number", path: path, row: line)
+        .invalidCoordinate, "\(name): '\(excerpt(start, end))' is not a number", path: path, row: line)
     }
     guard value.isFinite else {
       throw MetricsError(
-        .invalidCoordinate, "\(name): '\(text(start, end))' is not a finite number",
+        .invalidCoordinate, "\(name): '\(excerpt(start, end))' is not a finite number",
         path: path, row: line)
     }
     return value

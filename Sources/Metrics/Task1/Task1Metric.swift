@@ -136,3 +136,26 @@ public enum Task1Metric {
       estimateTranscript: estimateText, stoiTooShort: stoiResult.isTooShort)
   }
 }
+
+extension Task1ItemScore {
+  /// Whether the values could come from scoring an item: a non-empty id without `/`, STOI,
+  /// WER and metric each in [0, 1] (or all absent for a skipped item), the metric equal to
+  /// (STOI + 1 − WER)/2, and transcripts of at most 1 MB. Partial result files are untrusted
+  /// input; `merge` checks every item with this.
+  public var isPlausible: Bool {
+    guard !id.isEmpty, !id.contains("/"), id.utf8.count <= 1024,
+      referenceTranscript.utf8.count <= 1 << 20, estimateTranscript.utf8.count <= 1 << 20
+    else { return false }
+    if let counts = wordErrors {
+      let values = [counts.substitutions, counts.deletions, counts.insertions, counts.hits]
+      guard values.allSatisfy({ (0...(1 << 24)).contains($0) }) else { return false }
+    }
+    switch (stoi, wer, metric) {
+    case (nil, nil, nil): return true
+    case (let s?, let w?, let m?):
+      return (0...1).contains(s) && (0...1).contains(w) && (0...1).contains(m)
+        && abs(m - (s + 1 - w) / 2) <= 1e-9
+    default: return false
+    }
+  }
+}
