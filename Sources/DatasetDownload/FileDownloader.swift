@@ -10,7 +10,9 @@ public import Foundation
 /// - Partial data lives only under `<destination>.part`; a later call resumes it with a
 ///   `Range` request (a server that ignores `Range` makes it start over).
 /// - Connection loss, idle timeouts, 5xx, 408 and 429 are retried with exponential backoff
-///   (`RetryPolicy`); the attempt count restarts whenever bytes were gained.
+///   (`RetryPolicy`). Only net progress restarts the attempt count: bytes beyond the furthest
+///   offset reached so far, so a server that ignores `Range` and stalls after the same first
+///   bytes every time is given up on after `maxAttempts` attempts.
 /// - Before writing, the announced size is checked against the free disk space.
 /// - When the body is complete, the size, MD5 (if published) and SHA-256 (if known, e.g.
 ///   from the lock file) are checked. Only a file that passes is renamed to `destination`;
@@ -19,7 +21,8 @@ public import Foundation
 public struct FileDownloader: Sendable {
   /// When and how often to retry.
   public struct RetryPolicy: Sendable, Equatable {
-    /// Failed attempts in a row (without any byte gained) before giving up.
+    /// Failed attempts in a row (without net progress: no byte beyond the furthest offset
+    /// reached before) before giving up.
     public var maxAttempts: Int
     /// The delay before the first retry, in seconds; doubled after each failure.
     public var initialDelaySeconds: Double
@@ -152,6 +155,9 @@ public struct FileDownloader: Sendable {
   ) throws {
     var failures = 0
     var announced = false
+    // The furthest offset an attempt of this call reached; only bytes beyond it count as
+    // progress. (A `.part` left by an earlier run does not count: it may be discarded.)
+    var furthest: Int64 = 0
     while true {
       var offset = DiskSpace.fileSize(part) ?? 0
       if let expected = source.expectedBytes {
@@ -182,12 +188,16 @@ public struct FileDownloader: Sendable {
           path: source.url.absoluteString)
       } catch let error as DownloadError where error.isTransient || error.code == .connection {
         writer.close()
-        if writer.gainedBytes > 0 { failures = 0 }
+        if writer.reachedBytes > furthest {
+          furthest = writer.reachedBytes
+          failures = 0
+        }
         failures += 1
         guard failures < retry.maxAttempts else {
           throw DownloadError(
             error.code,
-            "\(error.message) (gave up after \(failures) attempts; run again to resume)",
+            "\(error.message) (gave up after \(failures) attempts in a row without new data; "
+              + "run again to resume)",
             path: error.path, statusCode: error.statusCode)
         }
         let delay = retry.delay(beforeRetry: failures)
@@ -279,6 +289,9 @@ final class PartFileWriter: HTTPResponseHandler {
     guard let totalBytes = totalBytes ?? expectedBytes else { return true }
     return offset + gainedBytes == totalBytes
   }
+
+  /// The size of the `.part` file this attempt reached.
+  var reachedBytes: Int64 { offset + gainedBytes }
 
   func receive(head: HTTPResponseHead) throws {
     switch head.statusCode {

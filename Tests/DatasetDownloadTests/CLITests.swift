@@ -91,6 +91,37 @@ struct DownloadCLITests {
     let list = try run(["download", "--list"])
     #expect(list.status == 0 && list.stdout.contains("l3das21/task1-dev"))
   }
+
+  @Test("--retries 2 --timeout 1 gives up within seconds on a server that ignores Range and stalls")
+  func givesUpOnStalls() throws {
+    let server = try LoopbackHTTPServer()
+    var route = LoopbackHTTPServer.Route(body: testBytes(200_000))
+    route.ignoreRange = true
+    route.stalls = 1000
+    route.stallAfterBytes = 1000
+    route.stallSeconds = 5
+    server.set("mirror/L3DAS_Task1_dev.zip", route)
+    let dir = try TemporaryDirectory()
+    let started = Date()
+    let (process, _, stderr) = try launch([
+      "download", "l3das21/task1-dev", "--dir", dir.path("data").path, "--mirror",
+      server.url("mirror").absoluteString, "--retries", "2", "--timeout", "1", "--quiet",
+    ])
+    let deadline = started.addingTimeInterval(45)
+    while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+    if process.isRunning {
+      kill(process.processIdentifier, SIGKILL)
+      process.waitUntilExit()
+      Issue.record("download was still retrying after 45 s")
+      return
+    }
+    let message = String(
+      decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    #expect(process.terminationStatus == 1)
+    #expect(Date().timeIntervalSince(started) < 30)
+    #expect(message.contains("gave up after 2 attempts"), "\(message)")
+    #expect(server.requests.count == 2)
+  }
 }
 
 private func DiskSpace_fileSize(_ url: URL) -> Int64? {

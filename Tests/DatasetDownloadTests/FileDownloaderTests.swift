@@ -195,6 +195,41 @@ struct FileDownloaderTests {
     #expect(server.requests.map { $0.headers["range"] } == [nil])
   }
 
+  @Test("a server that ignores Range and stalls after the same bytes is given up on")
+  func noNetProgress() throws {
+    // Each attempt starts again at 0 and gets 1000 bytes before going silent: bytes are
+    // gained every time, but never beyond the furthest offset already reached.
+    var route = LoopbackHTTPServer.Route(body: body)
+    route.ignoreRange = true
+    route.stalls = 6
+    route.stallAfterBytes = 1000
+    route.stallSeconds = 4
+    let (server, dir) = try setUp(route)
+    let started = Date()
+    let error = #expect(throws: DownloadError.self) {
+      try fastDownloader(attempts: 2, idleTimeout: 1).download(
+        .init(url: server.url("f.zip")), to: dir.path("f.zip"))
+    }
+    #expect(error?.code == .connection)
+    #expect(error?.message.contains("gave up after 2 attempts") == true, "\(String(describing: error))")
+    #expect(server.requests.count == 2)
+    #expect(Date().timeIntervalSince(started) < 30)
+    #expect(!FileManager.default.fileExists(atPath: dir.path("f.zip").path))
+  }
+
+  @Test("an attempt that reaches further than any before restarts the attempt count")
+  func netProgressResets() throws {
+    // Range is ignored, but each attempt gets further than the last: 70 000, then the rest.
+    var route = LoopbackHTTPServer.Route(body: body)
+    route.ignoreRange = true
+    route.dropAfterBytes = 70_000
+    route.drops = 1
+    let (server, dir) = try setUp(route)
+    try fastDownloader(attempts: 2).download(
+      .init(url: server.url("f.zip")), to: dir.path("f.zip"))
+    #expect(try Data(contentsOf: dir.path("f.zip")) == body)
+  }
+
   @Test(
     "Content-Range headers parse",
     arguments: [

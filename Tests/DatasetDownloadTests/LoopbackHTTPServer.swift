@@ -8,8 +8,9 @@ import Foundation
 /// `Connection: close` on every response, and injectable faults.
 ///
 /// Faults per route (each applied to the first `n` matching requests where a count is given):
-/// 500 answers, a connection dropped after some body bytes, a stall (headers but no body),
-/// throttling, corrupted bytes, ignoring `Range`, and basic authentication.
+/// 500 answers, a connection dropped after some body bytes, a stall (headers and perhaps some
+/// body bytes, then silence), throttling, corrupted bytes, ignoring `Range`, and basic
+/// authentication.
 final class LoopbackHTTPServer: @unchecked Sendable {
   struct Route {
     var body: Data
@@ -19,9 +20,11 @@ final class LoopbackHTTPServer: @unchecked Sendable {
     /// Close the connection after this many body bytes, for the first `drops` requests.
     var dropAfterBytes: Int?
     var drops = 0
-    /// Send headers and then nothing for `stallSeconds`, for the first `stalls` requests.
+    /// Send headers (and `stallAfterBytes` body bytes) and then nothing for `stallSeconds`,
+    /// for the first `stalls` requests.
     var stalls = 0
     var stallSeconds = 3.0
+    var stallAfterBytes = 0
     /// Sleep this long after every 4 KiB of body (throttling).
     var delayPerChunk: Double = 0
     /// Flip one byte in the middle of the body.
@@ -191,6 +194,8 @@ final class LoopbackHTTPServer: @unchecked Sendable {
     guard sendAll(client, Data(head.utf8)) else { return }
     let stallIndex = index - route.failures
     if stallIndex >= 0 && stallIndex < route.stalls {
+      let sent = min(route.stallAfterBytes, slice.count)
+      guard sendAll(client, slice.prefix(sent)) else { return }
       Thread.sleep(forTimeInterval: route.stallSeconds)
       return
     }
