@@ -5,7 +5,8 @@ public import Foundation
   import Glibc
 #endif
 
-/// Downloads one file over HTTP(S) so that a careful user can trust it.
+/// Downloads one file over HTTP(S), or copies it from a `file://` URL, so that a careful user
+/// can trust it.
 ///
 /// - Partial data lives only under `<destination>.part`; a later call resumes it with a
 ///   `Range` request (a server that ignores `Range` makes it start over).
@@ -13,11 +14,17 @@ public import Foundation
 ///   (`RetryPolicy`). Only net progress restarts the attempt count: bytes beyond the furthest
 ///   offset reached so far, so a server that ignores `Range` and stalls after the same first
 ///   bytes every time is given up on after `maxAttempts` attempts.
+/// - A body is complete only when its length is known (`Content-Length`, `Content-Range`, or
+///   the published size) and reached. A connection that ends without any announced length is
+///   suspect: the rest is asked for with a `Range` request, and only a `416` naming the
+///   current size confirms the end. A server that neither announces a length nor honours
+///   `Range` cannot deliver a file that can be trusted, and is reported as such.
 /// - Before writing, the announced size is checked against the free disk space.
 /// - When the body is complete, the size, MD5 (if published) and SHA-256 (if known, e.g.
 ///   from the lock file) are checked. Only a file that passes is renamed to `destination`;
 ///   a file that fails is deleted and downloaded once more from scratch before the error is
 ///   reported, so a corrupt file is never moved into place.
+/// - A `file://` URL is copied into `.part` and checked the same way (no resuming).
 public struct FileDownloader: Sendable {
   /// When and how often to retry.
   public struct RetryPolicy: Sendable, Equatable {
@@ -117,7 +124,8 @@ public struct FileDownloader: Sendable {
   /// - Throws: `DownloadError`: `.connection` / `.httpStatus` when retries are exhausted or
   ///   the status is not retryable (the `.part` file is kept for the next run);
   ///   `.checksumMismatch` when the complete file fails its checks twice (nothing is kept);
-  ///   `.insufficientSpace`; `.fileSystem`.
+  ///   `.insufficientSpace`; `.fileSystem` (also for a `file://` source that does not exist
+  ///   or is a folder).
   @discardableResult
   public func download(
     _ source: Source, to destination: URL, observer: any DownloadObserver = SilentDownloadObserver()
@@ -125,9 +133,14 @@ public struct FileDownloader: Sendable {
     let part = Self.partURL(for: destination)
     let name = destination.lastPathComponent
     let resumedBytes = DiskSpace.fileSize(part) ?? 0
-    var checksumRetries = 1
+    // A local copy gets no second chance: copying it again gives the same bytes.
+    var checksumRetries = source.url.isFileURL ? 0 : 1
     while true {
-      try fetchCompletely(source, part: part, name: name, observer: observer)
+      if source.url.isFileURL {
+        try copyLocal(source, part: part, name: name, observer: observer)
+      } else {
+        try fetchCompletely(source, part: part, name: name, observer: observer)
+      }
       observer.handle(.verifying(file: name))
       do {
         let result = try check(part, against: source, resumedBytes: resumedBytes)
@@ -184,7 +197,11 @@ public struct FileDownloader: Sendable {
         try writer.finish()
         if writer.isComplete { return }
         throw DownloadError(
-          .connection, "the server closed the connection before the end of the file",
+          .connection,
+          writer.lengthIsKnown
+            ? "the server closed the connection before the end of the file"
+            : "the connection ended, but the server never said how long the file is, so it may "
+              + "be cut short; asking for the rest to confirm the end",
           path: source.url.absoluteString)
       } catch let error as DownloadError where error.isTransient || error.code == .connection {
         writer.close()
@@ -204,9 +221,16 @@ public struct FileDownloader: Sendable {
         observer.handle(
           .retrying(file: name, attempt: failures, delaySeconds: delay, reason: error.message))
         sleep(delay)
-      } catch let restart as PartFileWriter.Restart {
+      } catch is PartFileWriter.Unconfirmable {
         writer.close()
-        _ = restart
+        throw DownloadError(
+          .connection,
+          "the server announces no length and ignores Range requests, so the end of the file "
+            + "cannot be confirmed and the download cannot be trusted; use another source "
+            + "(a --mirror that sends Content-Length)",
+          path: source.url.absoluteString)
+      } catch is PartFileWriter.Restart {
+        writer.close()
         unlink(part.path)
         failures += 1
         guard failures < retry.maxAttempts else {
@@ -217,6 +241,57 @@ public struct FileDownloader: Sendable {
         writer.close()
         throw error
       }
+    }
+  }
+
+  /// Copies the `file://` source into `part`, from scratch.
+  private func copyLocal(
+    _ source: Source, part: URL, name: String, observer: any DownloadObserver
+  ) throws {
+    let path = source.url.path
+    var info = stat()
+    guard stat(path, &info) == 0 else {
+      throw DownloadError(
+        .fileSystem,
+        "cannot read the local copy: \(FileSystemReason.describe(errno: errno)); a file:// source "
+          + "(--mirror file://FOLDER) must hold the file under this name",
+        path: path)
+    }
+    guard (info.st_mode & S_IFMT) == S_IFREG else {
+      throw DownloadError(
+        .fileSystem, "is not a regular file; a file:// source must name a file", path: path)
+    }
+    let total = Int64(info.st_size)
+    if let expected = source.expectedBytes, expected != total {
+      throw DownloadError(
+        .checksumMismatch, "size is \(total) bytes, expected \(expected)", path: path)
+    }
+    if let free = freeBytes(part.deletingLastPathComponent()), total > free {
+      throw DownloadError(
+        .insufficientSpace,
+        "needs \(DiskSpace.describe(total)), only \(DiskSpace.describe(free)) free",
+        path: part.deletingLastPathComponent().path)
+    }
+    observer.handle(.started(file: name, resumedBytes: 0, expectedBytes: total))
+    let input = try FileSystemReason.attempt("cannot read the local copy", path: path) {
+      try FileHandle(forReadingFrom: source.url)
+    }
+    defer { try? input.close() }
+    guard FileManager.default.createFile(atPath: part.path, contents: nil) else {
+      throw DownloadError(.fileSystem, "cannot create the file", path: part.path)
+    }
+    let output = try FileSystemReason.attempt("cannot open for writing", path: part.path) {
+      try FileHandle(forWritingTo: part)
+    }
+    defer { try? output.close() }
+    var copied: Int64 = 0
+    try FileSystemReason.attempt("cannot copy", path: part.path) {
+      while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty {
+        try output.write(contentsOf: chunk)
+        copied += Int64(chunk.count)
+        observer.handle(.progress(file: name, receivedBytes: copied, expectedBytes: total))
+      }
+      try output.synchronize()
     }
   }
 
@@ -259,6 +334,8 @@ public struct FileDownloader: Sendable {
 final class PartFileWriter: HTTPResponseHandler {
   /// The server cannot serve the requested range; start the file over.
   struct Restart: Error {}
+  /// The server ignores `Range` and announces no length: the end can never be confirmed.
+  struct Unconfirmable: Error {}
 
   private let part: URL
   private var offset: Int64
@@ -283,12 +360,16 @@ final class PartFileWriter: HTTPResponseHandler {
     self.freeBytes = freeBytes
   }
 
-  /// Whether the `.part` file now holds the whole body.
+  /// Whether the `.part` file now holds the whole body. Without a known length the end of a
+  /// body proves nothing (the connection may have been cut): it is not complete.
   var isComplete: Bool {
     if rangeAlreadyComplete { return true }
-    guard let totalBytes = totalBytes ?? expectedBytes else { return true }
+    guard let totalBytes = totalBytes ?? expectedBytes else { return false }
     return offset + gainedBytes == totalBytes
   }
+
+  /// Whether the full length of the file is known.
+  var lengthIsKnown: Bool { rangeAlreadyComplete || (totalBytes ?? expectedBytes) != nil }
 
   /// The size of the `.part` file this attempt reached.
   var reachedBytes: Int64 { offset + gainedBytes }
@@ -297,12 +378,15 @@ final class PartFileWriter: HTTPResponseHandler {
     switch head.statusCode {
     case 206:
       guard let range = head.header("content-range").flatMap(ContentRange.init),
-        range.first == offset
+        range.first == offset, let last = range.last, last >= offset,
+        last < (range.total ?? .max)
       else { throw Restart() }
       totalBytes = range.total
     case 200:
       if offset > 0 {
-        // The server ignored Range: start over.
+        // The server ignored Range: start over, unless it cannot even say how long the file
+        // is (then no attempt could ever be confirmed complete).
+        guard head.contentLength != nil || expectedBytes != nil else { throw Unconfirmable() }
         offset = 0
       }
       totalBytes = head.contentLength
@@ -335,25 +419,24 @@ final class PartFileWriter: HTTPResponseHandler {
         throw DownloadError(.fileSystem, "cannot create the file", path: part.path)
       }
     }
-    do {
+    handle = try FileSystemReason.attempt("cannot open for writing", path: part.path) {
       let handle = try FileHandle(forWritingTo: part)
       try handle.truncate(atOffset: UInt64(offset))
       try handle.seek(toOffset: UInt64(offset))
-      self.handle = handle
-    } catch {
-      throw DownloadError(.fileSystem, "cannot open for writing: \(error)", path: part.path)
+      return handle
     }
   }
 
   func receive(body chunk: Data) throws {
     guard let handle else { return }
-    do {
-      try handle.write(contentsOf: chunk)
-    } catch {
-      throw DownloadError(.fileSystem, "cannot write: \(error)", path: part.path)
+    // Never write past the announced length: the excess is not part of the file.
+    let room = (totalBytes ?? expectedBytes).map { max(0, $0 - offset - gainedBytes) }
+    let kept = room.map { Int64(chunk.count) > $0 ? chunk.prefix(Int($0)) : chunk } ?? chunk
+    try FileSystemReason.attempt("cannot write", path: part.path) {
+      try handle.write(contentsOf: kept)
     }
-    gainedBytes += Int64(chunk.count)
-    if let total = totalBytes, offset + gainedBytes > total {
+    gainedBytes += Int64(kept.count)
+    if kept.count < chunk.count {
       throw DownloadError(.connection, "the server sent more bytes than announced", path: name)
     }
     observer.handle(
@@ -365,11 +448,9 @@ final class PartFileWriter: HTTPResponseHandler {
   /// Flushes the file to disk.
   func finish() throws {
     guard let handle else { return }
-    do {
+    try FileSystemReason.attempt("cannot write", path: part.path) {
       try handle.synchronize()
       try handle.close()
-    } catch {
-      throw DownloadError(.fileSystem, "cannot write: \(error)", path: part.path)
     }
     self.handle = nil
   }

@@ -132,3 +132,34 @@ func patchZipEntry(
   precondition(patched == 2, "patchZipEntry: found \(patched) headers of \(name), expected 2")
   zip = Data(bytes)
 }
+
+/// An `HTTPTransport` that plays scripted responses (for header-level faults a real server
+/// cannot be made to send through libcurl).
+final class ScriptedTransport: HTTPTransport, @unchecked Sendable {
+  struct Response {
+    var head: HTTPResponseHead
+    var chunks: [Data] = []
+    /// Thrown after the chunks (a lost connection), if any.
+    var failure: DownloadError?
+  }
+
+  private let lock = NSLock()
+  private var seen: [HTTPRequest] = []
+  private let script: @Sendable (HTTPRequest, Int) -> Response
+
+  /// `script(request, index)` answers the request number `index` (0-based).
+  init(_ script: @escaping @Sendable (HTTPRequest, Int) -> Response) { self.script = script }
+
+  var requests: [HTTPRequest] { lock.withLock { seen } }
+
+  func perform(_ request: HTTPRequest, handler: any HTTPResponseHandler) throws {
+    let index = lock.withLock {
+      seen.append(request)
+      return seen.count - 1
+    }
+    let response = script(request, index)
+    try handler.receive(head: response.head)
+    for chunk in response.chunks { try handler.receive(body: chunk) }
+    if let failure = response.failure { throw failure }
+  }
+}
