@@ -20,10 +20,11 @@ public import Foundation
 ///   current size confirms the end. A server that neither announces a length nor honours
 ///   `Range` cannot deliver a file that can be trusted, and is reported as such.
 /// - Before writing, the announced size is checked against the free disk space.
-/// - When the body is complete, the size, MD5 (if published) and SHA-256 (if known, e.g.
-///   from the lock file) are checked. Only a file that passes is renamed to `destination`;
-///   a file that fails is deleted and downloaded once more from scratch before the error is
-///   reported, so a corrupt file is never moved into place.
+/// - When the body is complete, its first bytes (when `Source.expectedContent` asks for a zip
+///   archive), the size, MD5 (if published) and SHA-256 (if known, e.g. from the lock file)
+///   are checked. Only a file that passes is renamed to `destination`; a file whose checksum
+///   fails is deleted and downloaded once more from scratch before the error is reported, so
+///   a corrupt file is never moved into place.
 /// - A `file://` URL is copied into `.part` and checked the same way (no resuming).
 public struct FileDownloader: Sendable {
   /// When and how often to retry.
@@ -52,6 +53,15 @@ public struct FileDownloader: Sendable {
 
   /// What to download and what it must match.
   public struct Source: Sendable, Equatable {
+    /// What a complete body must look like, judged from its first bytes.
+    public enum ExpectedContent: Sendable, Equatable {
+      /// Anything.
+      case any
+      /// A zip archive: an HTML page (a login or error page served with status 200), an
+      /// XML or JSON error document, text or an empty body is refused and named.
+      case zipArchive
+    }
+
     /// The URL.
     public var url: URL
     /// Extra request headers (for example `Authorization`).
@@ -62,17 +72,21 @@ public struct FileDownloader: Sendable {
     public var expectedMD5: String?
     /// The lower-case hex SHA-256, if known (lock file).
     public var expectedSHA256: String?
+    /// What the body must look like.
+    public var expectedContent: ExpectedContent
 
     /// Creates a source.
     public init(
       url: URL, headers: [String: String] = [:], expectedBytes: Int64? = nil,
-      expectedMD5: String? = nil, expectedSHA256: String? = nil
+      expectedMD5: String? = nil, expectedSHA256: String? = nil,
+      expectedContent: ExpectedContent = .any
     ) {
       self.url = url
       self.headers = headers
       self.expectedBytes = expectedBytes
       self.expectedMD5 = expectedMD5
       self.expectedSHA256 = expectedSHA256
+      self.expectedContent = expectedContent
     }
   }
 
@@ -124,8 +138,9 @@ public struct FileDownloader: Sendable {
   /// - Throws: `DownloadError`: `.connection` / `.httpStatus` when retries are exhausted or
   ///   the status is not retryable (the `.part` file is kept for the next run);
   ///   `.checksumMismatch` when the complete file fails its checks twice (nothing is kept);
-  ///   `.insufficientSpace`; `.fileSystem` (also for a `file://` source that does not exist
-  ///   or is a folder).
+  ///   `.corruptArchive` when a zip archive was expected and the body is something else,
+  ///   named (nothing is kept); `.insufficientSpace`; `.fileSystem` (also for a `file://`
+  ///   source that does not exist or is a folder).
   @discardableResult
   public func download(
     _ source: Source, to destination: URL, observer: any DownloadObserver = SilentDownloadObserver()
@@ -295,10 +310,22 @@ public struct FileDownloader: Sendable {
     }
   }
 
-  /// Size, MD5 and SHA-256 of the complete `.part`.
+  /// First bytes, size, MD5 and SHA-256 of the complete `.part`.
   private func check(_ part: URL, against source: Source, resumedBytes: Int64) throws -> Result {
     let bytes = DiskSpace.fileSize(part) ?? 0
     let name = part.lastPathComponent
+    if source.expectedContent == .zipArchive,
+      let what = ArchiveSniffer.nonZipDescription(ofFileAt: part)
+    {
+      unlink(part.path)
+      let page = what.hasPrefix("an HTML page") ? "usually a login, consent or error page; " : ""
+      let local = source.url.isFileURL
+      throw DownloadError(
+        .corruptArchive,
+        "\(local ? "is" : "the server sent") \(what), not a zip archive (\(page)check the URL, "
+          + "the mirror or the credentials); nothing was kept",
+        path: local ? source.url.path : source.url.absoluteString)
+    }
     if let expected = source.expectedBytes, expected != bytes {
       throw DownloadError(
         .checksumMismatch, "size is \(bytes) bytes, expected \(expected)", path: name)

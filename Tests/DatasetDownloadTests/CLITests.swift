@@ -24,11 +24,14 @@ struct DownloadCLITests {
   @Test("a download killed mid-file resumes from its .part and ends with the right SHA-256")
   func killAndResume() throws {
     let server = try LoopbackHTTPServer()
-    let body = testBytes(1_500_000, seed: 9)
+    let dir = try TemporaryDirectory()
+    // A real archive: even without extraction, every entry is checked before it is recorded.
+    let body = try makeZip(
+      [.stored("L3DAS_Task1_dev/data/1-1-1_A.wav", testBytes(1_500_000, seed: 9))], in: dir.url,
+      name: "source.zip")
     var route = LoopbackHTTPServer.Route(body: body)
     route.delayPerChunk = 0.01  // about 400 KiB/s
     server.set("mirror/L3DAS_Task1_dev.zip", route)
-    let dir = try TemporaryDirectory()
     let arguments = [
       "download", "l3das21/task1-dev", "--dir", dir.path("data").path, "--mirror",
       server.url("mirror").absoluteString, "--no-extract", "--quiet", "--json",
@@ -121,6 +124,25 @@ struct DownloadCLITests {
     #expect(Date().timeIntervalSince(started) < 30)
     #expect(message.contains("gave up after 2 attempts"), "\(message)")
     #expect(server.requests.count == 2)
+  }
+
+  @Test("--max-expansion-ratio inf lifts the expansion limit; a lying entry is still caught")
+  func expansionOption() throws {
+    let dir = try TemporaryDirectory()
+    let name = "L3DAS_Task2_dev/data/a.wav"
+    var zip = try makeZip([.file(name, Data(count: 1 << 20))], in: dir.url, name: "big.zip")
+    patchZipEntry(&zip, name: name, uncompressedSize: 100 << 20)
+    try zip.write(to: dir.path("big.zip"))
+    let arguments = [
+      "download", "l3das21/task2-dev", "--dir", dir.path("data").path, "--from-archive",
+      dir.path("big.zip").path, "--quiet",
+    ]
+    let limited = try run(arguments)
+    #expect(limited.status == 1 && limited.stderr.contains("more than the 200:1 allowed"))
+    let unlimited = try run(arguments + ["--max-expansion-ratio", "inf"])
+    #expect(unlimited.status == 1, "\(unlimited.stderr)")
+    #expect(unlimited.stderr.contains("holds 1048576 bytes, but declares 104857600"))
+    #expect(!FileManager.default.fileExists(atPath: dir.path("data/l3das-lock.json").path))
   }
 }
 

@@ -193,4 +193,137 @@ struct DatasetDownloaderTests {
     #expect(error?.code == .insufficientSpace)
     #expect(server.requests.map(\.path) == ["/api/records/4642005"])
   }
+
+  // MARK: - Only good archives enter the lock file
+
+  /// A one-archive selection (`l3das21/task2-dev`) served by a loopback mirror.
+  struct Mirror {
+    let server: LoopbackHTTPServer
+    let dir: TemporaryDirectory
+    let catalog: DatasetCatalog
+    let entries: [DatasetCatalog.Entry]
+    var target: URL { dir.path("data") }
+    var archive: URL { target.appendingPathComponent("archives/L3DAS_Task2_dev.zip") }
+
+    init(serving body: Data? = nil) throws {
+      server = try LoopbackHTTPServer()
+      dir = try TemporaryDirectory()
+      catalog = try DatasetDownloaderTests.loopbackCatalog(server)
+      entries = try catalog.archives(matching: ["l3das21/task2-dev"])
+      if let body { serve(body) }
+    }
+
+    func serve(_ body: Data) {
+      server.set("mirror/L3DAS_Task2_dev.zip", .init(body: body))
+    }
+
+    func options(extract: Bool = true) -> DatasetDownloader.Options {
+      var options = DatasetDownloader.Options(directory: target)
+      options.mirror = server.url("mirror")
+      options.extract = extract
+      return options
+    }
+
+    func run(_ options: DatasetDownloader.Options) throws -> [DatasetDownloader.Outcome] {
+      try DatasetDownloader(catalog: catalog, fileDownloader: fastDownloader()).run(
+        entries, options: options)
+    }
+
+    func lockedSHA() throws -> String? {
+      try DatasetLockStore(directory: target).record("L3DAS_Task2_dev.zip")?.sha256
+    }
+
+    /// A small, valid Task 2 dev archive.
+    func goodZip() throws -> Data {
+      try makeZip(
+        [
+          .file("L3DAS_Task2_dev/data/split4_ov1_1_A.wav", testBytes(20_000)),
+          .file("L3DAS_Task2_dev/labels/label_split4_ov1_1.csv", Data("x\n".utf8)),
+        ], in: dir.url, name: "good.zip")
+    }
+  }
+
+  @Test("a download that is not a valid zip is deleted and never recorded; the right one follows")
+  func truncatedDownloadNotLocked() throws {
+    let mirror = try Mirror()
+    let zip = try mirror.goodZip()
+    // The server sends a consistent length, but only half of the archive.
+    mirror.serve(zip.prefix(zip.count / 2))
+    let error = #expect(throws: DownloadError.self) { try mirror.run(mirror.options()) }
+    #expect(error?.code == .corruptArchive)
+    #expect(error?.message.contains("nothing was recorded in l3das-lock.json") == true)
+    #expect(try mirror.lockedSHA() == nil)
+    #expect(!FileManager.default.fileExists(atPath: mirror.archive.path))
+
+    mirror.serve(zip)
+    let outcomes = try mirror.run(mirror.options())
+    #expect(outcomes.map(\.status) == ["downloaded"] && outcomes[0].folders == ["L3DAS_Task2_dev"])
+    #expect(try mirror.lockedSHA() == (try digest(zip, "sha256")))
+  }
+
+  @Test("an HTML page served with 200 is named as such and never recorded")
+  func htmlPageNotLocked() throws {
+    let mirror = try Mirror(
+      serving: Data("<!DOCTYPE html><html><body>Please sign in</body></html>".utf8))
+    let error = #expect(throws: DownloadError.self) { try mirror.run(mirror.options()) }
+    #expect(error?.code == .corruptArchive)
+    #expect(error?.message.contains("an HTML page") == true, "\(String(describing: error))")
+    #expect(try mirror.lockedSHA() == nil)
+    #expect(tree(mirror.target.appendingPathComponent("archives")).isEmpty)
+  }
+
+  @Test("--from-archive of an HTML page is refused and never recorded")
+  func localHTMLNotLocked() throws {
+    let mirror = try Mirror()
+    let page = mirror.dir.path("l3das.zip")
+    try Data("<html><title>Error 403</title></html>".utf8).write(to: page)
+    var options = mirror.options()
+    options.localArchives = [page]
+    let error = #expect(throws: DownloadError.self) { try mirror.run(options) }
+    #expect(error?.code == .corruptArchive && error?.path == page.path)
+    #expect(error?.message.contains("an HTML page") == true, "\(String(describing: error))")
+    #expect(try mirror.lockedSHA() == nil)
+    #expect(FileManager.default.fileExists(atPath: page.path))
+  }
+
+  @Test("without extraction, an archive is recorded only after every entry passed its CRC-32")
+  func noExtractChecksEntries() throws {
+    let mirror = try Mirror()
+    let name = "L3DAS_Task2_dev/data/a.wav"
+    var zip = try makeZip([.stored(name, testBytes(5000))], in: mirror.dir.url, name: "bad.zip")
+    zip[30 + name.utf8.count + 100] ^= 0xFF
+    mirror.serve(zip)
+    let error = #expect(throws: DownloadError.self) { try mirror.run(mirror.options(extract: false)) }
+    #expect(error?.code == .corruptArchive && error?.message.contains("CRC-32") == true)
+    #expect(try mirror.lockedSHA() == nil)
+
+    let good = try mirror.goodZip()
+    mirror.serve(good)
+    let outcomes = try mirror.run(mirror.options(extract: false))
+    #expect(outcomes[0].folders.isEmpty && !outcomes[0].extractedNow)
+    #expect(try mirror.lockedSHA() == (try digest(good, "sha256")))
+  }
+
+  @Test("an archive recorded without checks by an earlier version says how to recover")
+  func legacyPoisonedLock() throws {
+    let mirror = try Mirror()
+    let page = Data("<!DOCTYPE html><html>login</html>".utf8)
+    try FileManager.default.createDirectory(
+      at: mirror.archive.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try page.write(to: mirror.archive)
+    let store = try DatasetLockStore(directory: mirror.target)
+    let sha256 = try digest(page, "sha256")
+    try store.update("L3DAS_Task2_dev.zip") {
+      $0 = .init(
+        catalogName: "l3das21/task2-dev", sha256: sha256,
+        bytes: Int64(page.count), md5: nil, source: "https://example.invalid", recorded: "then")
+    }
+    let error = #expect(throws: DownloadError.self) { try mirror.run(mirror.options()) }
+    #expect(error?.code == .corruptArchive)
+    let message = error?.message ?? ""
+    #expect(message.contains("an HTML page"), "\(message)")
+    #expect(message.contains("--relock"), "\(message)")
+    #expect(message.contains("\"L3DAS_Task2_dev.zip\""), "\(message)")
+    #expect(message.contains(mirror.target.appendingPathComponent("l3das-lock.json").path))
+  }
 }

@@ -9,16 +9,21 @@ struct Download: ParsableCommand {
     discussion: """
       Names a dataset (l3das21, l3das22, l3das23) or one archive (l3das21/task1-dev); \
       --list shows them all. Downloads resume from <file>.part after an interruption, \
-      connection losses and server errors are retried with growing delays, and a file is \
-      moved into place only after its checks pass: Zenodo's MD5 and size where published, \
-      and the SHA-256 recorded in <dir>/l3das-lock.json at first download on every later \
-      download. Archives are kept in <dir>/archives and extracted safely (no absolute \
-      paths, '..' or links) into <dir>, with the doubly nested Kaggle folders flattened and \
-      the train360 parts merged. Running it again does nothing.
+      connection losses and server errors are retried with growing delays (only attempts \
+      that bring new bytes reset the count), and a file is moved into place only after its \
+      checks pass: Zenodo's MD5 and size where published, and the SHA-256 recorded in \
+      <dir>/l3das-lock.json on every later download. Archives are kept in <dir>/archives \
+      and extracted safely (no absolute paths, '..', links, encrypted entries, or entries \
+      expanding beyond their declared size) into <dir>, with the doubly nested Kaggle \
+      folders flattened and the train360 parts merged. An archive is recorded in the lock \
+      file only after every entry passed its CRC check and it was extracted. Running it \
+      again does nothing.
 
       Kaggle needs your API token: ~/.kaggle/kaggle.json or KAGGLE_USERNAME and KAGGLE_KEY. \
       --mirror URL downloads <URL>/<archive file name> instead (no token, no host checksum); \
-      --from-archive PATH uses an archive you already have, in place.
+      --from-archive PATH uses an archive you already have, in place. If the lock file \
+      holds a wrong record (from a bad download by an earlier version), --relock records \
+      the archives afresh once they pass their checks.
       """)
 
   @Argument(help: "Datasets (l3das21, l3das22, l3das23) or archives (l3das21/task2-dev).")
@@ -40,7 +45,8 @@ struct Download: ParsableCommand {
   @Option(help: "Seconds a connection may stay silent before it is retried.")
   var timeout: Double = 60
 
-  @Option(help: "Failed attempts in a row (without progress) before giving up on a file.")
+  @Option(
+    help: "Failed attempts in a row (none getting further than before) before giving up on a file.")
   var retries = 8
 
   @Flag(help: "Download and check only; do not extract.")
@@ -48,6 +54,20 @@ struct Download: ParsableCommand {
 
   @Flag(help: "Recompute the SHA-256 of archives that were already extracted.")
   var recheck = false
+
+  @Flag(
+    help: """
+      Replace the lock file's records of the selected archives with new ones, once the \
+      archives pass their checks.
+      """)
+  var relock = false
+
+  @Option(
+    help: """
+      Refuse an archive whose entries declare more than this many times its size \
+      (zip-bomb guard; 'inf' for no limit).
+      """)
+  var maxExpansionRatio: Double = ArchiveExtractor.defaultMaxExpansionRatio
 
   @Flag(help: "List the catalog and exit.")
   var list = false
@@ -58,6 +78,9 @@ struct Download: ParsableCommand {
     guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
     guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be positive") }
     guard retries >= 1 else { throw ValidationError("--retries must be at least 1") }
+    guard maxExpansionRatio >= 1 else {
+      throw ValidationError("--max-expansion-ratio must be at least 1 (or 'inf' for no limit)")
+    }
     if let mirror {
       guard let url = URL(string: mirror), ["http", "https", "file"].contains(url.scheme ?? "")
       else {
@@ -101,6 +124,8 @@ struct Download: ParsableCommand {
     options.jobs = jobs
     options.extract = !noExtract
     options.recheck = recheck
+    options.relock = relock
+    options.maxExpansionRatio = maxExpansionRatio.isFinite ? maxExpansionRatio : nil
     do {
       if options.mirror == nil, entries.contains(where: { $0.dataset.host == .kaggle }) {
         options.kaggle = try KaggleCredentials.find()
