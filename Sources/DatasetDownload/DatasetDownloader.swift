@@ -29,9 +29,12 @@ public struct DatasetDownloader: Sendable {
     /// The dataset folder.
     public var directory: URL
     /// A base URL serving the archives by file name (`<mirror>/<fileName>`), replacing the
-    /// hosts; no host checksum is fetched then.
+    /// hosts; no host checksum is fetched then. A `file://` URL names a local folder whose
+    /// archives are copied and checked like downloads.
     public var mirror: URL?
-    /// Already-downloaded archives, matched to catalog archives by file name; used in place.
+    /// Already-downloaded archives, matched to catalog archives by file name, or folders
+    /// holding such archives; used in place. A single file is used as is when only one
+    /// archive is selected.
     public var localArchives: [URL] = []
     /// How many archives to download at once.
     public var jobs: Int = 2
@@ -99,15 +102,13 @@ public struct DatasetDownloader: Sendable {
     observer: any DownloadObserver = SilentDownloadObserver()
   ) throws -> [Outcome] {
     let archives = Self.archivesFolder(in: options.directory)
-    do {
-      try FileManager.default.createDirectory(at: archives, withIntermediateDirectories: true)
-    } catch {
-      throw DownloadError(.fileSystem, "cannot create the folder: \(error)", path: archives.path)
-    }
+    try FileSystemReason.prepareFolder(options.directory, role: "the dataset folder (--dir)")
+    try FileSystemReason.prepareFolder(archives, role: "the archives folder")
     let store = try DatasetLockStore(directory: options.directory)
+    let locals = try Self.localArchives(options.localArchives, for: entries)
     let plans = try entries.map {
       try plan(
-        $0, selectionCount: entries.count, options: options, store: store, observer: observer)
+        $0, locals: locals, options: options, store: store, observer: observer)
     }
     try checkSpace(plans, options: options)
 
@@ -143,19 +144,62 @@ public struct DatasetDownloader: Sendable {
     var sourceDescription: String
   }
 
+  /// Local archives: files as given, folders replaced by the selected archives they hold.
+  struct LocalArchives {
+    /// Files matched by name.
+    var byName: [String: URL] = [:]
+    /// The one file to use as is, when one file was given and one archive is selected.
+    var single: URL?
+  }
+
+  static func localArchives(_ urls: [URL], for entries: [DatasetCatalog.Entry]) throws
+    -> LocalArchives
+  {
+    var result = LocalArchives()
+    let wanted = Set(entries.map(\.archive.fileName))
+    var files: [URL] = []
+    for url in urls {
+      var info = stat()
+      guard stat(url.path, &info) == 0 else {
+        throw DownloadError(
+          .fileSystem,
+          "no such archive or folder (\(FileSystemReason.describe(errno: errno))); --from-archive "
+            + "takes a zip archive, or a folder holding archives under their catalog names",
+          path: url.path)
+      }
+      guard (info.st_mode & S_IFMT) == S_IFDIR else {
+        files.append(url)
+        continue
+      }
+      let names = try FileSystemReason.attempt("cannot list the folder", path: url.path) {
+        try FileManager.default.contentsOfDirectory(atPath: url.path)
+      }
+      let found = names.filter(wanted.contains).sorted()
+      guard !found.isEmpty else {
+        throw DownloadError(
+          .fileSystem,
+          "is a folder holding none of the selected archives; --from-archive takes a zip "
+            + "archive, or a folder holding archives under their catalog names ("
+            + wanted.sorted().joined(separator: ", ") + ")",
+          path: url.path)
+      }
+      for name in found where result.byName[name] == nil {
+        result.byName[name] = url.appendingPathComponent(name)
+      }
+    }
+    for file in files { result.byName[file.lastPathComponent] = file }
+    if files.count == 1, urls.count == 1, entries.count == 1 { result.single = files[0] }
+    return result
+  }
+
   private func plan(
-    _ entry: DatasetCatalog.Entry, selectionCount: Int, options: Options, store: DatasetLockStore,
-    observer: any DownloadObserver
+    _ entry: DatasetCatalog.Entry, locals: LocalArchives, options: Options,
+    store: DatasetLockStore, observer: any DownloadObserver
   ) throws -> Plan {
     let fileName = entry.archive.fileName
     let destination = Self.archivesFolder(in: options.directory).appendingPathComponent(fileName)
     let lockedSHA = options.relock ? nil : store.record(fileName)?.sha256
-    // A local archive is matched by file name, or used as is when it is the only one and
-    // only one archive is selected.
-    let byName = options.localArchives.first { $0.lastPathComponent == fileName }
-    let single =
-      options.localArchives.count == 1 && selectionCount == 1 ? options.localArchives.first : nil
-    if let local = byName ?? single {
+    if let local = locals.byName[fileName] ?? locals.single {
       return Plan(
         entry: entry, destination: destination, source: nil, localArchive: local,
         sourceDescription: local.path)
@@ -245,7 +289,9 @@ public struct DatasetDownloader: Sendable {
       archive = local
       status = "local"
       guard let size = DiskSpace.fileSize(local) else {
-        throw DownloadError(.fileSystem, "no such archive", path: local.path)
+        throw DownloadError(
+          .fileSystem, "is not a regular file; --from-archive takes a zip archive or a folder",
+          path: local.path)
       }
       bytes = size
       if !(locked?.extracted == true && !options.recheck && locked?.bytes == size) {

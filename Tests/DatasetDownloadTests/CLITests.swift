@@ -95,6 +95,44 @@ struct DownloadCLITests {
     #expect(list.status == 0 && list.stdout.contains("l3das21/task1-dev"))
   }
 
+  @Test(
+    "paths that cannot be what the option needs exit 64, naming the path and what is expected",
+    arguments: [
+      (["--dir", "FILE"], "FILE is a file, not a folder"),
+      (["--from-archive", "DIR/none.zip"], "DIR/none.zip: no such file or folder"),
+      (["--mirror", "file://DIR/none"], "no such folder DIR/none"),
+      (["--mirror", "file://FILE"], "FILE is a file; a file:// mirror is a folder"),
+      (["--mirror", "file://relative/folder"], "by its absolute path"),
+      (["--max-expansion-ratio", "0.5"], "--max-expansion-ratio must be at least 1"),
+    ])
+  func badPaths(arguments: [String], expected: String) throws {
+    let dir = try TemporaryDirectory()
+    let file = dir.path("file")
+    try Data("x".utf8).write(to: file)
+    func fill(_ text: String) -> String {
+      text.replacingOccurrences(of: "FILE", with: file.path)
+        .replacingOccurrences(of: "DIR", with: dir.url.path)
+    }
+    let result = try run(["download", "l3das21/task2-dev"] + arguments.map(fill))
+    #expect(result.status == 64, "\(result.stderr)")
+    #expect(result.stderr.contains(fill(expected)), "\(result.stderr)")
+    #expect(try dir.entries() == ["file"])
+  }
+
+  @Test("a --dir that cannot be created exits 1 with its path and the reason, not a Cocoa error")
+  func unwritableDirectory() throws {
+    // sysfs refuses new folders even to root: an unwritable place on any Linux machine.
+    let result = try run([
+      "download", "l3das21/task2-dev", "--dir", "/sys/l3das-cli-test", "--mirror",
+      "http://127.0.0.1:9/", "--quiet",
+    ])
+    #expect(result.status == 1)
+    #expect(
+      result.stderr.contains("/sys/l3das-cli-test: cannot create the dataset folder"),
+      "\(result.stderr)")
+    #expect(!result.stderr.contains("NSCocoaErrorDomain"))
+  }
+
   @Test("--retries 2 --timeout 1 gives up within seconds on a server that ignores Range and stalls")
   func givesUpOnStalls() throws {
     let server = try LoopbackHTTPServer()

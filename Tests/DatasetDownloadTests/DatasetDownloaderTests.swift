@@ -326,4 +326,100 @@ struct DatasetDownloaderTests {
     #expect(message.contains("\"L3DAS_Task2_dev.zip\""), "\(message)")
     #expect(message.contains(mirror.target.appendingPathComponent("l3das-lock.json").path))
   }
+
+  @Test("--from-archive takes a folder of archives, matched by name")
+  func localFolder() throws {
+    let server = try LoopbackHTTPServer()  // no routes: any request would fail the run
+    let dir = try TemporaryDirectory()
+    let folder = dir.path("downloads")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    try makeZip(
+      [.file("L3DAS_Task1_dev/data/1-1-1_A.wav", Data("1".utf8))], in: folder,
+      name: "L3DAS_Task1_dev.zip")
+    try makeZip(
+      [.file("L3DAS_Task2_dev/data/split4_ov1_1_A.wav", Data("2".utf8))], in: folder,
+      name: "L3DAS_Task2_dev.zip")
+    try Data("notes".utf8).write(to: folder.appendingPathComponent("README.txt"))
+    let catalog = try Self.loopbackCatalog(server)
+    let downloader = DatasetDownloader(catalog: catalog, fileDownloader: fastDownloader())
+    var options = DatasetDownloader.Options(directory: dir.path("data"))
+    options.localArchives = [folder]
+    let outcomes = try downloader.run(
+      try catalog.archives(matching: ["l3das21/task1-dev", "l3das21/task2-dev"]), options: options)
+    #expect(outcomes.map(\.status) == ["local", "local"])
+    #expect(outcomes.map(\.folders) == [["L3DAS_Task1_dev"], ["L3DAS_Task2_dev"]])
+    #expect(server.requests.isEmpty)
+
+    // A folder holding none of the selected archives is a mistake worth naming.
+    options.localArchives = [dir.path("data/L3DAS_Task1_dev")]
+    let error = #expect(throws: DownloadError.self) {
+      try downloader.run(try catalog.archives(matching: ["l3das21/task2-dev"]), options: options)
+    }
+    #expect(error?.message.contains("is a folder holding none of the selected archives") == true)
+    #expect(error?.path == dir.path("data/L3DAS_Task1_dev").path)
+  }
+
+  @Test("a file:// mirror is a local folder, copied and checked like a download")
+  func fileMirror() throws {
+    let dir = try TemporaryDirectory()
+    let folder = dir.path("mirror")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let zip = try makeZip(
+      [.file("L3DAS_Task2_dev/data/split4_ov1_1_A.wav", Data("2".utf8))], in: folder,
+      name: "L3DAS_Task2_dev.zip")
+    let catalog = try DatasetCatalog.bundled()  // real hosts: must never be contacted
+    let downloader = DatasetDownloader(catalog: catalog, fileDownloader: fastDownloader())
+    var options = DatasetDownloader.Options(directory: dir.path("data"))
+    options.mirror = folder
+    let outcomes = try downloader.run(
+      try catalog.archives(matching: ["l3das21/task2-dev"]), options: options)
+    #expect(outcomes.map(\.status) == ["downloaded"])
+    #expect(outcomes[0].folders == ["L3DAS_Task2_dev"])
+    #expect(try Data(contentsOf: dir.path("data/archives/L3DAS_Task2_dev.zip")) == zip)
+    #expect(try Data(contentsOf: folder.appendingPathComponent("L3DAS_Task2_dev.zip")) == zip)
+
+    // A mirror folder without the archive names the missing file.
+    let error = #expect(throws: DownloadError.self) {
+      try downloader.run(try catalog.archives(matching: ["l3das21/task1-dev"]), options: options)
+    }
+    #expect(error?.path == folder.appendingPathComponent("L3DAS_Task1_dev.zip").path)
+  }
+
+  @Test("a --dir that is a file, or cannot be created, is named with the reason and the fix")
+  func unusableDirectory() throws {
+    let dir = try TemporaryDirectory()
+    let catalog = try DatasetCatalog.bundled()
+    let downloader = DatasetDownloader(catalog: catalog, fileDownloader: fastDownloader())
+    let entries = try catalog.archives(matching: ["l3das21/task2-dev"])
+    let file = dir.path("file")
+    try Data("x".utf8).write(to: file)
+    for (target, expected) in [
+      (file, "is a file, not a folder"),
+      (file.appendingPathComponent("data"), "is a file, not a folder"),
+      // sysfs refuses new folders even to root: an unwritable place on any Linux machine.
+      (URL(fileURLWithPath: "/sys/l3das-download-test"), "cannot create the dataset folder"),
+    ] {
+      var options = DatasetDownloader.Options(directory: target)
+      options.mirror = URL(string: "http://127.0.0.1:9/")
+      let error = #expect(throws: DownloadError.self) { try downloader.run(entries, options: options) }
+      #expect(error?.code == .fileSystem)
+      #expect(error?.path == target.path)
+      #expect(error?.message.contains(expected) == true, "\(String(describing: error))")
+      #expect(error?.description.contains("NSCocoaErrorDomain") == false)
+    }
+    #expect(try dir.entries() == ["file"])
+  }
+
+  @Test("a lock file that is not valid JSON is named, with what it holds and how to recover")
+  func brokenLockFile() throws {
+    let mirror = try Mirror()
+    try FileManager.default.createDirectory(at: mirror.target, withIntermediateDirectories: true)
+    let lock = mirror.target.appendingPathComponent("l3das-lock.json")
+    try Data("{\"version\": 1, \"archives\": {".utf8).write(to: lock)
+    let error = #expect(throws: DownloadError.self) { try mirror.run(mirror.options()) }
+    #expect(error?.code == .fileSystem && error?.path == lock.path)
+    #expect(error?.message.hasPrefix("is not a valid lock file (not valid JSON") == true)
+    #expect(error?.message.contains("move it away and run again") == true)
+    #expect(mirror.server.requests.isEmpty)
+  }
 }

@@ -20,10 +20,11 @@ struct Download: ParsableCommand {
       again does nothing.
 
       Kaggle needs your API token: ~/.kaggle/kaggle.json or KAGGLE_USERNAME and KAGGLE_KEY. \
-      --mirror URL downloads <URL>/<archive file name> instead (no token, no host checksum); \
-      --from-archive PATH uses an archive you already have, in place. If the lock file \
-      holds a wrong record (from a bad download by an earlier version), --relock records \
-      the archives afresh once they pass their checks.
+      --mirror URL downloads <URL>/<archive file name> instead (no token, no host checksum; \
+      file:///folder copies from a local folder); --from-archive PATH uses an archive you \
+      already have (or the archives in a folder), in place. If the lock file holds a wrong \
+      record (from a bad download by an earlier version), --relock records the archives \
+      afresh once they pass their checks.
       """)
 
   @Argument(help: "Datasets (l3das21, l3das22, l3das23) or archives (l3das21/task2-dev).")
@@ -32,11 +33,16 @@ struct Download: ParsableCommand {
   @Option(name: [.customShort("o"), .customLong("dir")], help: "The dataset folder.")
   var directory = "l3das-data"
 
-  @Option(help: "A base URL serving the archives by file name, used instead of the hosts.")
+  @Option(
+    help: """
+      A base URL serving the archives by file name, used instead of the hosts \
+      (http, https, or file:///folder for a local folder).
+      """)
   var mirror: String?
 
   @Option(
-    name: .customLong("from-archive"), help: "An already downloaded archive to use (repeatable).")
+    name: .customLong("from-archive"),
+    help: "An already downloaded archive, or a folder of archives, to use (repeatable).")
   var fromArchive: [String] = []
 
   @Option(help: "How many archives to download at once.")
@@ -86,6 +92,17 @@ struct Download: ParsableCommand {
       else {
         throw ValidationError("--mirror must be an http(s) or file URL, got '\(mirror)'")
       }
+      if url.isFileURL { try Self.validateFileMirror(url, text: mirror) }
+    }
+    if Self.kind(of: directory) == .file {
+      throw ValidationError(
+        "--dir \(directory) is a file, not a folder; name the dataset folder (it is created if "
+          + "missing), or move the file away")
+    }
+    for path in fromArchive where Self.kind(of: path) == nil {
+      throw ValidationError(
+        "--from-archive \(path): no such file or folder; give a zip archive, or a folder holding "
+          + "archives under their catalog names (see --list)")
     }
     if !list && selection.isEmpty {
       throw ValidationError("name what to download (l3das21, l3das22, l3das23), or use --list")
@@ -119,7 +136,9 @@ struct Download: ParsableCommand {
     let entries = try catalog.archives(matching: selection)
     var options = DatasetDownloader.Options(
       directory: URL(fileURLWithPath: directory, isDirectory: true))
-    options.mirror = mirror.flatMap { URL(string: $0) }
+    options.mirror = mirror.flatMap { URL(string: $0) }.map {
+      $0.isFileURL ? URL(fileURLWithPath: $0.path, isDirectory: true) : $0
+    }
     options.localArchives = fromArchive.map { URL(fileURLWithPath: $0) }
     options.jobs = jobs
     options.extract = !noExtract
@@ -152,6 +171,37 @@ struct Download: ParsableCommand {
     } catch let error as DownloadError {
       FileHandle.standardError.write(Data("error: \(error)\n".utf8))
       throw ExitCode(1)
+    }
+  }
+}
+
+extension Download {
+  enum PathKind { case file, folder }
+
+  /// Whether `path` is a folder, something else, or nothing.
+  static func kind(of path: String) -> PathKind? {
+    var isFolder: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { return nil }
+    return isFolder.boolValue ? .folder : .file
+  }
+
+  /// A `file://` mirror must name an existing local folder by its absolute path.
+  static func validateFileMirror(_ url: URL, text: String) throws {
+    guard (url.host ?? "").isEmpty || url.host == "localhost", url.path.hasPrefix("/") else {
+      throw ValidationError(
+        "--mirror \(text): a file URL names a local folder by its absolute path, as in "
+          + "file:///data/l3das-mirror")
+    }
+    switch kind(of: url.path) {
+    case .folder: return
+    case .file:
+      throw ValidationError(
+        "--mirror \(text): \(url.path) is a file; a file:// mirror is a folder holding the "
+          + "archives under their catalog names (see --list)")
+    case nil:
+      throw ValidationError(
+        "--mirror \(text): no such folder \(url.path); a file:// mirror is a folder holding the "
+          + "archives under their catalog names (see --list)")
     }
   }
 }
