@@ -410,6 +410,24 @@ struct DatasetDownloaderTests {
     #expect(try dir.entries() == ["file"])
   }
 
+  @Test(
+    "file-system errors are put in plain words",
+    arguments: [
+      (CocoaError(.fileWriteVolumeReadOnly) as any Error, "the file system is read-only"),
+      (CocoaError(.fileWriteFileExists), "something already exists there"),
+      (CocoaError(.fileWriteNoPermission), "permission denied"),
+      (POSIXError(.ENOSPC), "no space left on the device"),
+      (
+        NSError(
+          domain: NSCocoaErrorDomain, code: 512,
+          userInfo: [NSUnderlyingErrorKey: NSError(domain: NSPOSIXErrorDomain, code: Int(ENOTDIR))]),
+        "a part of the path is a file, not a folder"
+      ),
+    ] as [(any Error, String)])
+  func plainWords(error: any Error, expected: String) {
+    #expect(FileSystemReason.describe(error) == expected)
+  }
+
   @Test("a lock file that is not valid JSON is named, with what it holds and how to recover")
   func brokenLockFile() throws {
     let mirror = try Mirror()
