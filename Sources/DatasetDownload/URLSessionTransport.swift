@@ -121,9 +121,13 @@ private final class SessionDelegate: NSObject, URLSessionDataDelegate, @unchecke
     _ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?
   ) {
     if failure == nil, let error {
+      // Foundation describes a timeout only as "NSURLErrorDomain error -1001".
+      let reason =
+        (error as? URLError)?.code == .timedOut
+        ? "no data for \(String(format: "%g", original.idleTimeoutSeconds)) s (the idle timeout)"
+        : error.localizedDescription
       failure = DownloadError(
-        .connection, "connection failed: \(error.localizedDescription)",
-        path: original.url.absoluteString)
+        .connection, "connection failed: \(reason)", path: original.url.absoluteString)
     }
     done.signal()
   }

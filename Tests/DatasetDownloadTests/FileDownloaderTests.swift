@@ -212,6 +212,7 @@ struct FileDownloaderTests {
     }
     #expect(error?.code == .connection)
     #expect(error?.message.contains("gave up after 2 attempts") == true, "\(String(describing: error))")
+    #expect(error?.message.contains("no data for 1 s (the idle timeout)") == true)
     #expect(server.requests.count == 2)
     #expect(Date().timeIntervalSince(started) < 30)
     #expect(!FileManager.default.fileExists(atPath: dir.path("f.zip").path))
