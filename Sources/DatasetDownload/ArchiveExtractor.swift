@@ -8,11 +8,16 @@ import L3DASCore
 
 /// Extracts a dataset zip archive (ZIP64 included) safely and normalises its folders.
 ///
-/// 1. Every entry is checked before anything is written: an absolute path, a `..`
-///    component, a backslash, a control character or a symbolic link refuses the whole
-///    archive (L3DAS archives contain none of them).
+/// 1. The archive is checked before anything is written. A file that is not a zip archive
+///    (an HTML login page, an error document) is reported as what it is. An absolute path,
+///    a `..` component, a backslash, a control character, a symbolic link, an encrypted
+///    entry, two entries with the same name (or a name that is both a file and a folder), or
+///    more expansion than `maxExpansionRatio` allows refuses the whole archive (L3DAS
+///    archives contain none of them).
 /// 2. Entries are streamed into a hidden temporary folder inside the target (same file
-///    system), each file's CRC-32 checked by ZIPFoundation.
+///    system). Each entry is stopped as soon as it inflates beyond the size it declares (so a
+///    lying entry cannot fill the disk, and the free-space check can trust the declared
+///    sizes), must have exactly that size, and must match its CRC-32.
 /// 3. The temporary tree is normalised: a single wrapper folder is unwrapped, doubly
 ///    nested Kaggle folders `X/X/…` become `X/…`, catalog renames are applied
 ///    (`L3DAS23_Task1_train_100` → `L3DAS23_Task1_train100`), and the parts of train360
@@ -23,19 +28,32 @@ import L3DASCore
 ///    conflict otherwise; conflicts are found before anything is moved.
 ///
 /// The temporary folder is always removed, so a failure leaves the target as it was.
+/// `check(_:)` runs steps 1 and 2 without writing anything.
 public struct ArchiveExtractor: Sendable {
   /// Top-level folder renames (from the catalog).
   public var folderRenames: [String: String]
   /// Free bytes at a URL (injected for tests).
   public var freeBytes: @Sendable (URL) -> Int64?
+  /// The largest accepted ratio of the declared uncompressed size of all entries to the
+  /// archive's size (a zip-bomb guard), or `nil` for no limit. L3DAS archives hold WAV audio,
+  /// which barely compresses (ratio about 1).
+  public var maxExpansionRatio: Double?
+  /// Archives that expand to at most this many bytes in all are accepted whatever their
+  /// ratio (a small archive of silence cannot fill a disk).
+  public var expansionAllowanceBytes: Int64 = 64 << 20
+
+  /// The default `maxExpansionRatio`.
+  public static let defaultMaxExpansionRatio: Double = 200
 
   /// Creates an extractor.
   public init(
     folderRenames: [String: String] = [:],
-    freeBytes: @escaping @Sendable (URL) -> Int64? = DiskSpace.freeBytes(at:)
+    freeBytes: @escaping @Sendable (URL) -> Int64? = DiskSpace.freeBytes(at:),
+    maxExpansionRatio: Double? = ArchiveExtractor.defaultMaxExpansionRatio
   ) {
     self.folderRenames = folderRenames
     self.freeBytes = freeBytes
+    self.maxExpansionRatio = maxExpansionRatio
   }
 
   /// Extracts `archive` into `target`.
@@ -43,7 +61,8 @@ public struct ArchiveExtractor: Sendable {
   /// - Parameters:
   ///   - alreadyPlaced: top-level names an earlier run of this archive placed; they are
   ///     skipped if present.
-  ///   - placed: called after each top-level entry is moved into place (to record it).
+  ///   - placed: called after each top-level entry is moved into place (to record it); the
+  ///     whole archive has passed its checks by then.
   /// - Returns: the top-level names the archive holds after normalisation, sorted.
   /// - Throws: `DownloadError` `.corruptArchive`, `.unsafeArchive`, `.insufficientSpace`,
   ///   `.conflict` or `.fileSystem`.
@@ -52,33 +71,8 @@ public struct ArchiveExtractor: Sendable {
     _ archive: URL, into target: URL, alreadyPlaced: Set<String> = [],
     placed: (String) throws -> Void = { _ in }
   ) throws -> [String] {
-    let zip: Archive
-    do {
-      zip = try Archive(url: archive, accessMode: .read)
-    } catch {
-      throw DownloadError(
-        .corruptArchive, "not a readable zip archive (truncated or damaged?): \(error)",
-        path: archive.path)
-    }
-    var unsafe: [String] = []
-    var entries: [Entry] = []
-    var totalBytes: UInt64 = 0
-    for entry in zip {
-      if let reason = ArchivePath.unsafeReason(path: entry.path, isSymlink: entry.type == .symlink) {
-        unsafe.append(reason)
-        continue
-      }
-      if Self.isJunk(entry.path) { continue }
-      entries.append(entry)
-      totalBytes += entry.uncompressedSize
-    }
-    guard unsafe.isEmpty else {
-      let shown = unsafe.prefix(5).joined(separator: "; ")
-      throw DownloadError(
-        .unsafeArchive,
-        "refused, nothing extracted: \(shown)\(unsafe.count > 5 ? "; and \(unsafe.count - 5) more" : "")",
-        path: archive.path)
-    }
+    let (zip, entries) = try open(archive)
+    let totalBytes = Self.total(entries.map(\.uncompressedSize))
     if let free = freeBytes(target), Int64(clamping: totalBytes) > free {
       throw DownloadError(
         .insufficientSpace,
@@ -90,12 +84,9 @@ public struct ArchiveExtractor: Sendable {
     let scratch = target.appendingPathComponent(
       ".l3das-extract-\(archive.lastPathComponent)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))",
       isDirectory: true)
-    do {
-      try fileManager.createDirectory(at: scratch, withIntermediateDirectories: true)
-    } catch {
-      throw DownloadError(
-        .fileSystem, "cannot create a temporary folder: \(error)", path: scratch.path)
-    }
+    try FileSystemReason.attempt(
+      "cannot create a temporary folder for the extraction", path: scratch.path
+    ) { try fileManager.createDirectory(at: scratch, withIntermediateDirectories: true) }
     defer { try? fileManager.removeItem(at: scratch) }
 
     for entry in entries {
@@ -106,10 +97,10 @@ public struct ArchiveExtractor: Sendable {
         throw DownloadError(
           .unsafeArchive, "'\(entry.path)' resolves outside the target", path: archive.path)
       }
-      do {
+      try FileSystemReason.attempt("cannot extract '\(entry.path)'", path: destination.path) {
         if entry.type == .directory {
           try fileManager.createDirectory(at: destination, withIntermediateDirectories: true)
-          continue
+          return
         }
         try fileManager.createDirectory(
           at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -118,15 +109,11 @@ public struct ArchiveExtractor: Sendable {
         }
         let handle = try FileHandle(forWritingTo: destination)
         defer { try? handle.close() }
-        _ = try zip.extract(entry, bufferSize: 1 << 20) { data in try handle.write(contentsOf: data)
+        try read(entry, of: zip, archive: archive) { data in
+          try FileSystemReason.attempt("cannot write", path: destination.path) {
+            try handle.write(contentsOf: data)
+          }
         }
-      } catch let error as DownloadError {
-        throw error
-      } catch {
-        throw DownloadError(
-          .corruptArchive,
-          "cannot extract '\(entry.path)' (truncated or damaged archive?): \(error)",
-          path: archive.path)
       }
     }
 
@@ -148,6 +135,172 @@ public struct ArchiveExtractor: Sendable {
       try placed(name)
     }
     return names
+  }
+
+  /// Checks `archive` as `extract` does (every entry's path, flags, size and CRC-32), without
+  /// writing anything.
+  ///
+  /// - Throws: `DownloadError` `.corruptArchive`, `.unsafeArchive` or `.fileSystem`.
+  public func check(_ archive: URL) throws {
+    let (zip, entries) = try open(archive)
+    for entry in entries where entry.type == .file {
+      try read(entry, of: zip, archive: archive) { _ in }
+    }
+  }
+
+  // MARK: - Checks
+
+  /// Opens `archive` and returns the entries to extract, after the checks of step 1.
+  func open(_ archive: URL) throws -> (Archive, [Entry]) {
+    if let what = ArchiveSniffer.nonZipDescription(ofFileAt: archive) {
+      throw DownloadError(.corruptArchive, "is \(what), not a zip archive", path: archive.path)
+    }
+    let directory = try ZipDirectory(reading: archive)
+    let zip: Archive
+    do {
+      zip = try Archive(url: archive, accessMode: .read)
+    } catch {
+      throw DownloadError(
+        .corruptArchive, "not a readable zip archive (truncated or damaged?): \(error)",
+        path: archive.path)
+    }
+    let encrypted = directory.records.filter(\.isEncrypted).map { "'\($0.path)'" }
+    guard encrypted.isEmpty else {
+      throw DownloadError(
+        .unsafeArchive,
+        "refused, nothing extracted: \(Self.list(encrypted)) \(encrypted.count == 1 ? "is" : "are") "
+          + "encrypted, and l3das cannot check or extract encrypted entries; use an unencrypted copy "
+          + "of the archive",
+        path: archive.path)
+    }
+    let all = Array(zip)
+    guard all.count == directory.records.count else {
+      throw DownloadError(
+        .corruptArchive,
+        "not a readable zip archive (truncated or damaged?): its central directory lists "
+          + "\(directory.records.count) entries, but only \(all.count) can be read",
+        path: archive.path)
+    }
+    var unsafe: [String] = []
+    var entries: [Entry] = []
+    for entry in all {
+      if let reason = ArchivePath.unsafeReason(path: entry.path, isSymlink: entry.type == .symlink) {
+        unsafe.append(reason)
+        continue
+      }
+      if Self.isJunk(entry.path) { continue }
+      entries.append(entry)
+    }
+    unsafe += Self.nameClashes(entries)
+    guard unsafe.isEmpty else {
+      throw DownloadError(
+        .unsafeArchive, "refused, nothing extracted: \(Self.list(unsafe))", path: archive.path)
+    }
+    try checkExpansion(directory, archive: archive)
+    return (zip, entries)
+  }
+
+  /// Two entries with the same name (the second would silently replace the first), or a
+  /// file that is also the parent folder of another entry.
+  static func nameClashes(_ entries: [Entry]) -> [String] {
+    var clashes: [String] = []
+    var kinds: [String: Bool] = [:]  // normalised path → is a folder
+    var parents: Set<String> = []  // every folder some entry lies in
+    for entry in entries {
+      let components = entry.path.split(separator: "/").filter { $0 != "." }
+      let path = components.joined(separator: "/")
+      let isFolder = entry.type == .directory
+      if let earlier = kinds[path], !(earlier && isFolder) {
+        clashes.append("'\(entry.path)' appears twice")
+      }
+      kinds[path] = isFolder || kinds[path] == true
+      for depth in components.indices.dropFirst() {
+        parents.insert(components[..<depth].joined(separator: "/"))
+      }
+    }
+    for (path, isFolder) in kinds where !isFolder && parents.contains(path) {
+      clashes.append("'\(path)' is both a file and a folder")
+    }
+    return clashes.sorted()
+  }
+
+  /// Refuses an archive whose entries declare more than `maxExpansionRatio` times its size.
+  func checkExpansion(_ directory: ZipDirectory, archive: URL) throws {
+    guard let maxExpansionRatio else { return }
+    let declared = Self.total(directory.records.map(\.uncompressedSize))
+    let archiveBytes = max(1, DiskSpace.fileSize(archive) ?? 1)
+    let ratio = Double(declared) / Double(archiveBytes)
+    guard ratio > maxExpansionRatio, Int64(clamping: declared) > expansionAllowanceBytes else {
+      return
+    }
+    throw DownloadError(
+      .unsafeArchive,
+      "refused, nothing extracted: its entries declare \(DiskSpace.describe(Int64(clamping: declared))) "
+        + "from \(DiskSpace.describe(archiveBytes)) of archive, "
+        + String(format: "%.0f", ratio) + " times its size, more "
+        + "than the \(Self.ratioText(maxExpansionRatio)):1 allowed (a zip bomb?); if you trust the "
+        + "archive, allow more with --max-expansion-ratio",
+      path: archive.path)
+  }
+
+  /// Streams `entry` into `sink`, stopping as soon as it inflates beyond its declared size,
+  /// and checks its size and CRC-32.
+  func read(_ entry: Entry, of zip: Archive, archive: URL, into sink: (Data) throws -> Void)
+    throws
+  {
+    let declared = entry.uncompressedSize
+    var produced: UInt64 = 0
+    let checksum: CRC32
+    do {
+      checksum = try zip.extract(entry, bufferSize: 1 << 20) { data in
+        guard UInt64(data.count) <= declared - produced else {
+          throw DownloadError(
+            .unsafeArchive,
+            "refused: '\(entry.path)' inflates to more than the \(declared) bytes it declares "
+              + "(a zip bomb or a damaged archive); extraction was stopped and nothing was kept",
+            path: archive.path)
+        }
+        produced += UInt64(data.count)
+        try sink(data)
+      }
+    } catch let error as DownloadError {
+      throw error
+    } catch {
+      throw DownloadError(
+        .corruptArchive,
+        "cannot extract '\(entry.path)' (truncated or damaged archive?): \(error)",
+        path: archive.path)
+    }
+    guard produced == declared else {
+      throw DownloadError(
+        .corruptArchive,
+        "'\(entry.path)' holds \(produced) bytes, but declares \(declared) (damaged archive)",
+        path: archive.path)
+    }
+    guard checksum == entry.checksum else {
+      throw DownloadError(
+        .corruptArchive,
+        "'\(entry.path)' fails its CRC-32 check (damaged archive): "
+          + String(format: "%08x, expected %08x", checksum, entry.checksum),
+        path: archive.path)
+    }
+  }
+
+  /// The sum of `sizes`, saturating instead of wrapping (declared sizes are untrusted).
+  static func total(_ sizes: [UInt64]) -> UInt64 {
+    sizes.reduce(0) { sum, size in
+      let (result, overflow) = sum.addingReportingOverflow(size)
+      return overflow ? .max : result
+    }
+  }
+
+  /// `'a', 'b', 'c' and 4 more`.
+  static func list(_ items: [String]) -> String {
+    items.prefix(5).joined(separator: "; ") + (items.count > 5 ? "; and \(items.count - 5) more" : "")
+  }
+
+  static func ratioText(_ ratio: Double) -> String {
+    ratio == ratio.rounded() && ratio < 1e15 ? String(Int(ratio)) : String(ratio)
   }
 
   // MARK: - Normalisation
@@ -259,15 +412,12 @@ public struct ArchiveExtractor: Sendable {
     var seen = Set(existing)
     var result = existing.isEmpty ? added.prefix(1).map { $0 } : existing
     for row in added.dropFirst() where seen.insert(row).inserted { result.append(row) }
-    do {
+    try FileSystemReason.attempt("cannot write", path: destination.path) {
       try Data((result.joined(separator: "\n") + "\n").utf8).write(to: destination)
-    } catch {
-      throw DownloadError(.fileSystem, "cannot write: \(error)", path: destination.path)
     }
   }
 
   // MARK: - Helpers
-
 
   /// macOS metadata that is never extracted.
   static func isJunk(_ path: String) -> Bool {
@@ -276,11 +426,9 @@ public struct ArchiveExtractor: Sendable {
   }
 
   static func visibleEntries(of folder: URL) throws -> [String] {
-    do {
-      return try FileManager.default.contentsOfDirectory(atPath: folder.path)
+    try FileSystemReason.attempt("cannot list", path: folder.path) {
+      try FileManager.default.contentsOfDirectory(atPath: folder.path)
         .filter { !$0.hasPrefix(".") && $0 != "__MACOSX" }.sorted()
-    } catch {
-      throw DownloadError(.fileSystem, "cannot list: \(error)", path: folder.path)
     }
   }
 

@@ -50,18 +50,48 @@ public final class DatasetLockStore: @unchecked Sendable {
 
   /// Opens the lock file of `directory` (an absent file is an empty lock).
   ///
-  /// - Throws: `DownloadError` `.fileSystem` if the file exists but cannot be parsed.
+  /// - Throws: `DownloadError` `.fileSystem` if the file exists but cannot be read or parsed
+  ///   (the message names the file, the problem and how to recover).
   public init(directory: URL) throws {
-    url = directory.appendingPathComponent(DatasetLock.fileName)
-    if FileManager.default.fileExists(atPath: url.path) {
-      do {
-        lock = try JSONDecoder().decode(DatasetLock.self, from: Data(contentsOf: url))
-      } catch {
-        throw DownloadError(
-          .fileSystem, "cannot read the lock file (\(error)); fix or remove it", path: url.path)
-      }
-    } else {
+    let url = directory.appendingPathComponent(DatasetLock.fileName)
+    self.url = url
+    guard FileManager.default.fileExists(atPath: url.path) else {
       lock = DatasetLock()
+      return
+    }
+    let data = try FileSystemReason.attempt("cannot read the lock file", path: url.path) {
+      try Data(contentsOf: url)
+    }
+    do {
+      lock = try JSONDecoder().decode(DatasetLock.self, from: data)
+    } catch {
+      throw DownloadError(
+        .fileSystem,
+        "is not a valid lock file (\(Self.describe(error))); it records each archive's SHA-256 "
+          + "and the folders extracted from it. Restore it from a backup, or move it away and run "
+          + "again: the archives are then checked and recorded afresh (folders that were already "
+          + "extracted are reported as conflicts; move them away too)",
+        path: url.path)
+    }
+  }
+
+  /// A decoding failure in a few words, with the JSON path of the bad field.
+  static func describe(_ error: any Error) -> String {
+    guard let error = error as? DecodingError else { return FileSystemReason.describe(error) }
+    func at(_ context: DecodingError.Context) -> String {
+      let path = context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }
+      return path.isEmpty ? "" : " at \(path.joined(separator: "."))"
+    }
+    switch error {
+    case .dataCorrupted(let context):
+      let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey]
+      return "not valid JSON\(at(context))" + (underlying.map { ": \($0)" } ?? "")
+    case .keyNotFound(let key, let context):
+      return "the field \"\(key.stringValue)\" is missing\(at(context))"
+    case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
+      return "expected \(type)\(at(context))"
+    @unknown default:
+      return "not a lock file"
     }
   }
 
@@ -83,10 +113,8 @@ public final class DatasetLockStore: @unchecked Sendable {
       lock.archives[fileName] = record
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-      do {
+      try FileSystemReason.attempt("cannot write the lock file", path: url.path) {
         try AtomicFile.write(try encoder.encode(lock), to: url)
-      } catch {
-        throw DownloadError(.fileSystem, "cannot write the lock file: \(error)", path: url.path)
       }
     }
   }

@@ -13,9 +13,12 @@ public struct DownloadError: Error, CustomStringConvertible, Sendable, Equatable
     case checksumMismatch
     /// Not enough free disk space for what is about to be written.
     case insufficientSpace
-    /// An archive holds an entry with an absolute path, a `..` component or a symbolic link.
+    /// An archive holds an entry with an absolute path, a `..` component or a symbolic link,
+    /// an encrypted entry, two entries with one name, an entry that inflates beyond its
+    /// declared size, or declares more expansion than allowed (a zip bomb).
     case unsafeArchive
-    /// An archive cannot be read (truncated, not a zip, CRC error).
+    /// An archive cannot be read (truncated, not a zip, CRC or size error), or a body that
+    /// should be a zip archive is something else (an HTML page, say).
     case corruptArchive
     /// Kaggle credentials are missing or were refused.
     case credentials

@@ -5,21 +5,32 @@ public import Foundation
   import Glibc
 #endif
 
-/// Downloads one file over HTTP(S) so that a careful user can trust it.
+/// Downloads one file over HTTP(S), or copies it from a `file://` URL, so that a careful user
+/// can trust it.
 ///
 /// - Partial data lives only under `<destination>.part`; a later call resumes it with a
 ///   `Range` request (a server that ignores `Range` makes it start over).
 /// - Connection loss, idle timeouts, 5xx, 408 and 429 are retried with exponential backoff
-///   (`RetryPolicy`); the attempt count restarts whenever bytes were gained.
+///   (`RetryPolicy`). Only net progress restarts the attempt count: bytes beyond the furthest
+///   offset reached so far, so a server that ignores `Range` and stalls after the same first
+///   bytes every time is given up on after `maxAttempts` attempts.
+/// - A body is complete only when its length is known (`Content-Length`, `Content-Range`, or
+///   the published size) and reached. A connection that ends without any announced length is
+///   suspect: the rest is asked for with a `Range` request, and only a `416` naming the
+///   current size confirms the end. A server that neither announces a length nor honours
+///   `Range` cannot deliver a file that can be trusted, and is reported as such.
 /// - Before writing, the announced size is checked against the free disk space.
-/// - When the body is complete, the size, MD5 (if published) and SHA-256 (if known, e.g.
-///   from the lock file) are checked. Only a file that passes is renamed to `destination`;
-///   a file that fails is deleted and downloaded once more from scratch before the error is
-///   reported, so a corrupt file is never moved into place.
+/// - When the body is complete, its first bytes (when `Source.expectedContent` asks for a zip
+///   archive), the size, MD5 (if published) and SHA-256 (if known, e.g. from the lock file)
+///   are checked. Only a file that passes is renamed to `destination`; a file whose checksum
+///   fails is deleted and downloaded once more from scratch before the error is reported, so
+///   a corrupt file is never moved into place.
+/// - A `file://` URL is copied into `.part` and checked the same way (no resuming).
 public struct FileDownloader: Sendable {
   /// When and how often to retry.
   public struct RetryPolicy: Sendable, Equatable {
-    /// Failed attempts in a row (without any byte gained) before giving up.
+    /// Failed attempts in a row (without net progress: no byte beyond the furthest offset
+    /// reached before) before giving up.
     public var maxAttempts: Int
     /// The delay before the first retry, in seconds; doubled after each failure.
     public var initialDelaySeconds: Double
@@ -42,6 +53,15 @@ public struct FileDownloader: Sendable {
 
   /// What to download and what it must match.
   public struct Source: Sendable, Equatable {
+    /// What a complete body must look like, judged from its first bytes.
+    public enum ExpectedContent: Sendable, Equatable {
+      /// Anything.
+      case any
+      /// A zip archive: an HTML page (a login or error page served with status 200), an
+      /// XML or JSON error document, text or an empty body is refused and named.
+      case zipArchive
+    }
+
     /// The URL.
     public var url: URL
     /// Extra request headers (for example `Authorization`).
@@ -52,17 +72,21 @@ public struct FileDownloader: Sendable {
     public var expectedMD5: String?
     /// The lower-case hex SHA-256, if known (lock file).
     public var expectedSHA256: String?
+    /// What the body must look like.
+    public var expectedContent: ExpectedContent
 
     /// Creates a source.
     public init(
       url: URL, headers: [String: String] = [:], expectedBytes: Int64? = nil,
-      expectedMD5: String? = nil, expectedSHA256: String? = nil
+      expectedMD5: String? = nil, expectedSHA256: String? = nil,
+      expectedContent: ExpectedContent = .any
     ) {
       self.url = url
       self.headers = headers
       self.expectedBytes = expectedBytes
       self.expectedMD5 = expectedMD5
       self.expectedSHA256 = expectedSHA256
+      self.expectedContent = expectedContent
     }
   }
 
@@ -114,7 +138,9 @@ public struct FileDownloader: Sendable {
   /// - Throws: `DownloadError`: `.connection` / `.httpStatus` when retries are exhausted or
   ///   the status is not retryable (the `.part` file is kept for the next run);
   ///   `.checksumMismatch` when the complete file fails its checks twice (nothing is kept);
-  ///   `.insufficientSpace`; `.fileSystem`.
+  ///   `.corruptArchive` when a zip archive was expected and the body is something else,
+  ///   named (nothing is kept); `.insufficientSpace`; `.fileSystem` (also for a `file://`
+  ///   source that does not exist or is a folder).
   @discardableResult
   public func download(
     _ source: Source, to destination: URL, observer: any DownloadObserver = SilentDownloadObserver()
@@ -122,9 +148,14 @@ public struct FileDownloader: Sendable {
     let part = Self.partURL(for: destination)
     let name = destination.lastPathComponent
     let resumedBytes = DiskSpace.fileSize(part) ?? 0
-    var checksumRetries = 1
+    // A local copy gets no second chance: copying it again gives the same bytes.
+    var checksumRetries = source.url.isFileURL ? 0 : 1
     while true {
-      try fetchCompletely(source, part: part, name: name, observer: observer)
+      if source.url.isFileURL {
+        try copyLocal(source, part: part, name: name, observer: observer)
+      } else {
+        try fetchCompletely(source, part: part, name: name, observer: observer)
+      }
       observer.handle(.verifying(file: name))
       do {
         let result = try check(part, against: source, resumedBytes: resumedBytes)
@@ -152,6 +183,9 @@ public struct FileDownloader: Sendable {
   ) throws {
     var failures = 0
     var announced = false
+    // The furthest offset an attempt of this call reached; only bytes beyond it count as
+    // progress. (A `.part` left by an earlier run does not count: it may be discarded.)
+    var furthest: Int64 = 0
     while true {
       var offset = DiskSpace.fileSize(part) ?? 0
       if let expected = source.expectedBytes {
@@ -178,25 +212,40 @@ public struct FileDownloader: Sendable {
         try writer.finish()
         if writer.isComplete { return }
         throw DownloadError(
-          .connection, "the server closed the connection before the end of the file",
+          .connection,
+          writer.lengthIsKnown
+            ? "the server closed the connection before the end of the file"
+            : "the connection ended, but the server never said how long the file is, so it may "
+              + "be cut short; asking for the rest to confirm the end",
           path: source.url.absoluteString)
       } catch let error as DownloadError where error.isTransient || error.code == .connection {
         writer.close()
-        if writer.gainedBytes > 0 { failures = 0 }
+        if writer.reachedBytes > furthest {
+          furthest = writer.reachedBytes
+          failures = 0
+        }
         failures += 1
         guard failures < retry.maxAttempts else {
           throw DownloadError(
             error.code,
-            "\(error.message) (gave up after \(failures) attempts; run again to resume)",
+            "\(error.message) (gave up after \(failures) attempts in a row without new data; "
+              + "run again to resume)",
             path: error.path, statusCode: error.statusCode)
         }
         let delay = retry.delay(beforeRetry: failures)
         observer.handle(
           .retrying(file: name, attempt: failures, delaySeconds: delay, reason: error.message))
         sleep(delay)
-      } catch let restart as PartFileWriter.Restart {
+      } catch is PartFileWriter.Unconfirmable {
         writer.close()
-        _ = restart
+        throw DownloadError(
+          .connection,
+          "the server announces no length and ignores Range requests, so the end of the file "
+            + "cannot be confirmed and the download cannot be trusted; use another source "
+            + "(a --mirror that sends Content-Length)",
+          path: source.url.absoluteString)
+      } catch is PartFileWriter.Restart {
+        writer.close()
         unlink(part.path)
         failures += 1
         guard failures < retry.maxAttempts else {
@@ -210,10 +259,73 @@ public struct FileDownloader: Sendable {
     }
   }
 
-  /// Size, MD5 and SHA-256 of the complete `.part`.
+  /// Copies the `file://` source into `part`, from scratch.
+  private func copyLocal(
+    _ source: Source, part: URL, name: String, observer: any DownloadObserver
+  ) throws {
+    let path = source.url.path
+    var info = stat()
+    guard stat(path, &info) == 0 else {
+      throw DownloadError(
+        .fileSystem,
+        "cannot read the local copy: \(FileSystemReason.describe(errno: errno)); a file:// source "
+          + "(--mirror file://FOLDER) must hold the file under this name",
+        path: path)
+    }
+    guard (info.st_mode & S_IFMT) == S_IFREG else {
+      throw DownloadError(
+        .fileSystem, "is not a regular file; a file:// source must name a file", path: path)
+    }
+    let total = Int64(info.st_size)
+    if let expected = source.expectedBytes, expected != total {
+      throw DownloadError(
+        .checksumMismatch, "size is \(total) bytes, expected \(expected)", path: path)
+    }
+    if let free = freeBytes(part.deletingLastPathComponent()), total > free {
+      throw DownloadError(
+        .insufficientSpace,
+        "needs \(DiskSpace.describe(total)), only \(DiskSpace.describe(free)) free",
+        path: part.deletingLastPathComponent().path)
+    }
+    observer.handle(.started(file: name, resumedBytes: 0, expectedBytes: total))
+    let input = try FileSystemReason.attempt("cannot read the local copy", path: path) {
+      try FileHandle(forReadingFrom: source.url)
+    }
+    defer { try? input.close() }
+    guard FileManager.default.createFile(atPath: part.path, contents: nil) else {
+      throw DownloadError(.fileSystem, "cannot create the file", path: part.path)
+    }
+    let output = try FileSystemReason.attempt("cannot open for writing", path: part.path) {
+      try FileHandle(forWritingTo: part)
+    }
+    defer { try? output.close() }
+    var copied: Int64 = 0
+    try FileSystemReason.attempt("cannot copy", path: part.path) {
+      while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty {
+        try output.write(contentsOf: chunk)
+        copied += Int64(chunk.count)
+        observer.handle(.progress(file: name, receivedBytes: copied, expectedBytes: total))
+      }
+      try output.synchronize()
+    }
+  }
+
+  /// First bytes, size, MD5 and SHA-256 of the complete `.part`.
   private func check(_ part: URL, against source: Source, resumedBytes: Int64) throws -> Result {
     let bytes = DiskSpace.fileSize(part) ?? 0
     let name = part.lastPathComponent
+    if source.expectedContent == .zipArchive,
+      let what = ArchiveSniffer.nonZipDescription(ofFileAt: part)
+    {
+      unlink(part.path)
+      let page = what.hasPrefix("an HTML page") ? "usually a login, consent or error page; " : ""
+      let local = source.url.isFileURL
+      throw DownloadError(
+        .corruptArchive,
+        "\(local ? "is" : "the server sent") \(what), not a zip archive (\(page)check the URL, "
+          + "the mirror or the credentials); nothing was kept",
+        path: local ? source.url.path : source.url.absoluteString)
+    }
     if let expected = source.expectedBytes, expected != bytes {
       throw DownloadError(
         .checksumMismatch, "size is \(bytes) bytes, expected \(expected)", path: name)
@@ -249,6 +361,8 @@ public struct FileDownloader: Sendable {
 final class PartFileWriter: HTTPResponseHandler {
   /// The server cannot serve the requested range; start the file over.
   struct Restart: Error {}
+  /// The server ignores `Range` and announces no length: the end can never be confirmed.
+  struct Unconfirmable: Error {}
 
   private let part: URL
   private var offset: Int64
@@ -273,23 +387,33 @@ final class PartFileWriter: HTTPResponseHandler {
     self.freeBytes = freeBytes
   }
 
-  /// Whether the `.part` file now holds the whole body.
+  /// Whether the `.part` file now holds the whole body. Without a known length the end of a
+  /// body proves nothing (the connection may have been cut): it is not complete.
   var isComplete: Bool {
     if rangeAlreadyComplete { return true }
-    guard let totalBytes = totalBytes ?? expectedBytes else { return true }
+    guard let totalBytes = totalBytes ?? expectedBytes else { return false }
     return offset + gainedBytes == totalBytes
   }
+
+  /// Whether the full length of the file is known.
+  var lengthIsKnown: Bool { rangeAlreadyComplete || (totalBytes ?? expectedBytes) != nil }
+
+  /// The size of the `.part` file this attempt reached.
+  var reachedBytes: Int64 { offset + gainedBytes }
 
   func receive(head: HTTPResponseHead) throws {
     switch head.statusCode {
     case 206:
       guard let range = head.header("content-range").flatMap(ContentRange.init),
-        range.first == offset
+        range.first == offset, let last = range.last, last >= offset,
+        last < (range.total ?? .max)
       else { throw Restart() }
       totalBytes = range.total
     case 200:
       if offset > 0 {
-        // The server ignored Range: start over.
+        // The server ignored Range: start over, unless it cannot even say how long the file
+        // is (then no attempt could ever be confirmed complete).
+        guard head.contentLength != nil || expectedBytes != nil else { throw Unconfirmable() }
         offset = 0
       }
       totalBytes = head.contentLength
@@ -322,25 +446,24 @@ final class PartFileWriter: HTTPResponseHandler {
         throw DownloadError(.fileSystem, "cannot create the file", path: part.path)
       }
     }
-    do {
+    handle = try FileSystemReason.attempt("cannot open for writing", path: part.path) {
       let handle = try FileHandle(forWritingTo: part)
       try handle.truncate(atOffset: UInt64(offset))
       try handle.seek(toOffset: UInt64(offset))
-      self.handle = handle
-    } catch {
-      throw DownloadError(.fileSystem, "cannot open for writing: \(error)", path: part.path)
+      return handle
     }
   }
 
   func receive(body chunk: Data) throws {
     guard let handle else { return }
-    do {
-      try handle.write(contentsOf: chunk)
-    } catch {
-      throw DownloadError(.fileSystem, "cannot write: \(error)", path: part.path)
+    // Never write past the announced length: the excess is not part of the file.
+    let room = (totalBytes ?? expectedBytes).map { max(0, $0 - offset - gainedBytes) }
+    let kept = room.map { Int64(chunk.count) > $0 ? chunk.prefix(Int($0)) : chunk } ?? chunk
+    try FileSystemReason.attempt("cannot write", path: part.path) {
+      try handle.write(contentsOf: kept)
     }
-    gainedBytes += Int64(chunk.count)
-    if let total = totalBytes, offset + gainedBytes > total {
+    gainedBytes += Int64(kept.count)
+    if kept.count < chunk.count {
       throw DownloadError(.connection, "the server sent more bytes than announced", path: name)
     }
     observer.handle(
@@ -352,11 +475,9 @@ final class PartFileWriter: HTTPResponseHandler {
   /// Flushes the file to disk.
   func finish() throws {
     guard let handle else { return }
-    do {
+    try FileSystemReason.attempt("cannot write", path: part.path) {
       try handle.synchronize()
       try handle.close()
-    } catch {
-      throw DownloadError(.fileSystem, "cannot write: \(error)", path: part.path)
     }
     self.handle = nil
   }

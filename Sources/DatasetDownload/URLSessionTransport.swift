@@ -4,14 +4,18 @@ import Foundation
   import FoundationNetworking
 #endif
 
-/// `HTTPTransport` over Foundation's `URLSession` (libcurl on Linux): HTTPS, redirects, idle
-/// timeouts.
+/// `HTTPTransport` over Foundation's `URLSession` (libcurl on Linux): HTTPS, redirects (at
+/// most `maxRedirects` per request, so a redirect loop fails at once instead of being retried
+/// as a connection failure), idle timeouts.
 ///
 /// Each request gets its own ephemeral session (no cache, no cookies), so concurrent
 /// downloads never share state. On a redirect to another host the `Authorization` header is
 /// dropped (Kaggle redirects to a signed storage URL that must not receive the user's token)
 /// and `Range` is kept.
 public struct URLSessionTransport: HTTPTransport {
+  /// The most redirects one request may follow.
+  public static let maxRedirects = 10
+
   /// Creates the transport.
   public init() {}
 
@@ -44,6 +48,7 @@ private final class SessionDelegate: NSObject, URLSessionDataDelegate, @unchecke
   private let handler: any HTTPResponseHandler
   private let original: HTTPRequest
   private(set) var failure: (any Error)?
+  private var redirects = 0
 
   init(handler: any HTTPResponseHandler, original: HTTPRequest) {
     self.handler = handler
@@ -54,6 +59,10 @@ private final class SessionDelegate: NSObject, URLSessionDataDelegate, @unchecke
     _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
     completionHandler: @escaping @Sendable (URLSession.ResponseDisposition) -> Void
   ) {
+    guard failure == nil else {
+      completionHandler(.cancel)
+      return
+    }
     guard let http = response as? HTTPURLResponse else {
       failure = DownloadError(
         .connection, "not an HTTP response", path: original.url.absoluteString)
@@ -88,6 +97,16 @@ private final class SessionDelegate: NSObject, URLSessionDataDelegate, @unchecke
     willPerformHTTPRedirection response: HTTPURLResponse,
     newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void
   ) {
+    redirects += 1
+    guard redirects <= URLSessionTransport.maxRedirects else {
+      failure = DownloadError(
+        .httpStatus,
+        "more than \(URLSessionTransport.maxRedirects) redirects (the last to "
+          + "\(request.url?.absoluteString ?? "?")): a redirect loop; check the URL or the mirror",
+        path: original.url.absoluteString, statusCode: response.statusCode)
+      completionHandler(nil)
+      return
+    }
     var redirected = request
     if request.url?.host != original.url.host {
       redirected.setValue(nil, forHTTPHeaderField: "Authorization")
@@ -102,9 +121,13 @@ private final class SessionDelegate: NSObject, URLSessionDataDelegate, @unchecke
     _ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?
   ) {
     if failure == nil, let error {
+      // Foundation describes a timeout only as "NSURLErrorDomain error -1001".
+      let reason =
+        (error as? URLError)?.code == .timedOut
+        ? "no data for \(String(format: "%g", original.idleTimeoutSeconds)) s (the idle timeout)"
+        : error.localizedDescription
       failure = DownloadError(
-        .connection, "connection failed: \(error.localizedDescription)",
-        path: original.url.absoluteString)
+        .connection, "connection failed: \(reason)", path: original.url.absoluteString)
     }
     done.signal()
   }

@@ -191,6 +191,122 @@ struct ArchiveExtractorTests {
     #expect(tree(target).isEmpty)
   }
 
+  /// Extracts the archive `bytes` and expects it refused with `code`, with `expected` in the
+  /// message, the archive's path as the error's path, and nothing left in the target.
+  static func expectRefused(
+    _ bytes: Data, _ code: DownloadError.Code, saying expected: String,
+    by extractor: ArchiveExtractor = ArchiveExtractor(),
+    sourceLocation: SourceLocation = #_sourceLocation
+  ) throws {
+    let dir = try TemporaryDirectory()
+    let target = dir.path("target")
+    try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
+    let archive = dir.path("archive.zip")
+    try bytes.write(to: archive)
+    let error = #expect(throws: DownloadError.self, sourceLocation: sourceLocation) {
+      try extractor.extract(archive, into: target)
+    }
+    #expect(error?.code == code, sourceLocation: sourceLocation)
+    #expect(error?.path == archive.path, sourceLocation: sourceLocation)
+    #expect(
+      error?.message.contains(expected) == true, "\(String(describing: error))",
+      sourceLocation: sourceLocation)
+    #expect(tree(target).isEmpty, sourceLocation: sourceLocation)
+  }
+
+  @Test("an entry that inflates beyond its declared size is stopped, naming archive and entry")
+  func lyingEntry() throws {
+    let dir = try TemporaryDirectory()
+    // 4 MiB of zeros deflate to a few KiB; the headers are patched to declare 1000 bytes.
+    var zip = try makeZip(
+      [
+        .file("L3DAS_Task2_dev/data/a.wav", Data("fine".utf8)),
+        .file("L3DAS_Task2_dev/data/bomb.wav", Data(count: 4 << 20)),
+      ], in: dir.url)
+    patchZipEntry(&zip, name: "L3DAS_Task2_dev/data/bomb.wav", uncompressedSize: 1000)
+    try Self.expectRefused(
+      zip, .unsafeArchive,
+      saying: "'L3DAS_Task2_dev/data/bomb.wav' inflates to more than the 1000 bytes",
+      by: ArchiveExtractor(freeBytes: { _ in 10_000 }))
+  }
+
+  @Test("an archive whose entries declare more than 200 times its size is refused up front")
+  func expansionRatio() throws {
+    let dir = try TemporaryDirectory()
+    let silence = [ZipItem.file("L3DAS_Task2_dev/data/a.wav", Data(count: 1 << 20))]
+    var zip = try makeZip(silence, in: dir.url)
+    patchZipEntry(&zip, name: "L3DAS_Task2_dev/data/a.wav", uncompressedSize: 100 << 20)
+    try Self.expectRefused(
+      zip, .unsafeArchive,
+      saying: "more than the 200:1 allowed (a zip bomb?); if you trust the archive, allow more "
+        + "with --max-expansion-ratio")
+
+    // The same megabyte of silence, declared honestly, is far below the 64 MiB allowance.
+    let target = dir.path("target")
+    try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
+    try makeZip(silence, in: dir.url, name: "ok.zip")
+    try ArchiveExtractor().extract(dir.path("ok.zip"), into: target)
+    #expect(tree(target) == ["L3DAS_Task2_dev", "L3DAS_Task2_dev/data", "L3DAS_Task2_dev/data/a.wav"])
+  }
+
+  @Test("an encrypted entry refuses the archive, naming the entry")
+  func encrypted() throws {
+    let dir = try TemporaryDirectory()
+    var zip = try makeZip(
+      [
+        .file("L3DAS_Task2_dev/data/a.wav", Data("a".utf8)),
+        .file("L3DAS_Task2_dev/data/secret.wav", Data("s".utf8)),
+      ], in: dir.url)
+    patchZipEntry(&zip, name: "L3DAS_Task2_dev/data/secret.wav", addFlags: 1)
+    try Self.expectRefused(
+      zip, .unsafeArchive, saying: "'L3DAS_Task2_dev/data/secret.wav' is encrypted")
+  }
+
+  @Test(
+    "an entry name that appears twice, or is both a file and a folder, refuses the archive",
+    arguments: [
+      (
+        [
+          ZipItem.file("L3DAS_Task2_dev/data/a.wav", Data("first".utf8)),
+          .file("L3DAS_Task2_dev/data/a.wav", Data("second".utf8)),
+        ], "'L3DAS_Task2_dev/data/a.wav' appears twice"
+      ),
+      (
+        [
+          ZipItem.file("L3DAS_Task2_dev/data", Data("file".utf8)),
+          .file("L3DAS_Task2_dev/data/a.wav", Data("a".utf8)),
+        ], "'L3DAS_Task2_dev/data' is both a file and a folder"
+      ),
+    ] as [([ZipItem], String)])
+  func nameClash(items: [ZipItem], expected: String) throws {
+    let dir = try TemporaryDirectory()
+    try Self.expectRefused(try makeZip(items, in: dir.url), .unsafeArchive, saying: expected)
+  }
+
+  @Test("a stored entry whose bytes changed fails its CRC-32; one shorter than declared fails too")
+  func damagedEntries() throws {
+    let dir = try TemporaryDirectory()
+    let name = "L3DAS_Task2_dev/data/a.wav"
+    var stored = try makeZip([.stored(name, testBytes(5000))], in: dir.url)
+    stored[30 + name.utf8.count + 2500] ^= 0xFF
+    try Self.expectRefused(stored, .corruptArchive, saying: "'\(name)' fails its CRC-32 check")
+    var short = try makeZip([.file(name, testBytes(5000))], in: dir.url)
+    patchZipEntry(&short, name: name, uncompressedSize: 6000)
+    try Self.expectRefused(short, .corruptArchive, saying: "holds 5000 bytes, but declares 6000")
+  }
+
+  @Test(
+    "a file that is not a zip archive is named for what it is",
+    arguments: [
+      ("<!DOCTYPE html>\n<html><head><title>Sign in</title></head></html>", "is an HTML page"),
+      ("<?xml version='1.0'?><Error><Code>AccessDenied</Code></Error>", "is an XML document"),
+      ("{\"message\": \"Unauthorized\"}", "is a JSON document"),
+      ("", "is an empty file, not a zip archive"),
+    ])
+  func notAZip(content: String, expected: String) throws {
+    try Self.expectRefused(Data(content.utf8), .corruptArchive, saying: expected)
+  }
+
   @Test("a ZIP64 archive (written by Python's zipfile with force_zip64) is extracted")
   func zip64() throws {
     let dir = try TemporaryDirectory()

@@ -24,11 +24,14 @@ struct DownloadCLITests {
   @Test("a download killed mid-file resumes from its .part and ends with the right SHA-256")
   func killAndResume() throws {
     let server = try LoopbackHTTPServer()
-    let body = testBytes(1_500_000, seed: 9)
+    let dir = try TemporaryDirectory()
+    // A real archive: even without extraction, every entry is checked before it is recorded.
+    let body = try makeZip(
+      [.stored("L3DAS_Task1_dev/data/1-1-1_A.wav", testBytes(1_500_000, seed: 9))], in: dir.url,
+      name: "source.zip")
     var route = LoopbackHTTPServer.Route(body: body)
     route.delayPerChunk = 0.01  // about 400 KiB/s
     server.set("mirror/L3DAS_Task1_dev.zip", route)
-    let dir = try TemporaryDirectory()
     let arguments = [
       "download", "l3das21/task1-dev", "--dir", dir.path("data").path, "--mirror",
       server.url("mirror").absoluteString, "--no-extract", "--quiet", "--json",
@@ -90,6 +93,94 @@ struct DownloadCLITests {
     #expect(try run(["download", "l3das21", "--jobs", "0"]).status == 64)
     let list = try run(["download", "--list"])
     #expect(list.status == 0 && list.stdout.contains("l3das21/task1-dev"))
+  }
+
+  @Test(
+    "paths that cannot be what the option needs exit 64, naming the path and what is expected",
+    arguments: [
+      (["--dir", "FILE"], "FILE is a file, not a folder"),
+      (["--from-archive", "DIR/none.zip"], "DIR/none.zip: no such file or folder"),
+      (["--mirror", "file://DIR/none"], "no such folder DIR/none"),
+      (["--mirror", "file://FILE"], "FILE is a file; a file:// mirror is a folder"),
+      (["--mirror", "file://relative/folder"], "by its absolute path"),
+      (["--max-expansion-ratio", "0.5"], "--max-expansion-ratio must be at least 1"),
+    ])
+  func badPaths(arguments: [String], expected: String) throws {
+    let dir = try TemporaryDirectory()
+    let file = dir.path("file")
+    try Data("x".utf8).write(to: file)
+    func fill(_ text: String) -> String {
+      text.replacingOccurrences(of: "FILE", with: file.path)
+        .replacingOccurrences(of: "DIR", with: dir.url.path)
+    }
+    let result = try run(["download", "l3das21/task2-dev"] + arguments.map(fill))
+    #expect(result.status == 64, "\(result.stderr)")
+    #expect(result.stderr.contains(fill(expected)), "\(result.stderr)")
+    #expect(try dir.entries() == ["file"])
+  }
+
+  @Test("a --dir that cannot be created exits 1 with its path and the reason, not a Cocoa error")
+  func unwritableDirectory() throws {
+    // sysfs refuses new folders even to root: an unwritable place on any Linux machine.
+    let result = try run([
+      "download", "l3das21/task2-dev", "--dir", "/sys/l3das-cli-test", "--mirror",
+      "http://127.0.0.1:9/", "--quiet",
+    ])
+    #expect(result.status == 1)
+    #expect(
+      result.stderr.contains("/sys/l3das-cli-test: cannot create the dataset folder"),
+      "\(result.stderr)")
+    #expect(!result.stderr.contains("NSCocoaErrorDomain"))
+  }
+
+  @Test("--retries 2 --timeout 1 gives up within seconds on a server that ignores Range and stalls")
+  func givesUpOnStalls() throws {
+    let server = try LoopbackHTTPServer()
+    var route = LoopbackHTTPServer.Route(body: testBytes(200_000))
+    route.ignoreRange = true
+    route.stalls = 1000
+    route.stallAfterBytes = 1000
+    route.stallSeconds = 5
+    server.set("mirror/L3DAS_Task1_dev.zip", route)
+    let dir = try TemporaryDirectory()
+    let started = Date()
+    let (process, _, stderr) = try launch([
+      "download", "l3das21/task1-dev", "--dir", dir.path("data").path, "--mirror",
+      server.url("mirror").absoluteString, "--retries", "2", "--timeout", "1", "--quiet",
+    ])
+    let deadline = started.addingTimeInterval(45)
+    while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+    if process.isRunning {
+      kill(process.processIdentifier, SIGKILL)
+      process.waitUntilExit()
+      Issue.record("download was still retrying after 45 s")
+      return
+    }
+    let message = String(
+      decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    #expect(process.terminationStatus == 1)
+    #expect(Date().timeIntervalSince(started) < 30)
+    #expect(message.contains("gave up after 2 attempts"), "\(message)")
+    #expect(server.requests.count == 2)
+  }
+
+  @Test("--max-expansion-ratio inf lifts the expansion limit; a lying entry is still caught")
+  func expansionOption() throws {
+    let dir = try TemporaryDirectory()
+    let name = "L3DAS_Task2_dev/data/a.wav"
+    var zip = try makeZip([.file(name, Data(count: 1 << 20))], in: dir.url, name: "big.zip")
+    patchZipEntry(&zip, name: name, uncompressedSize: 100 << 20)
+    try zip.write(to: dir.path("big.zip"))
+    let arguments = [
+      "download", "l3das21/task2-dev", "--dir", dir.path("data").path, "--from-archive",
+      dir.path("big.zip").path, "--quiet",
+    ]
+    let limited = try run(arguments)
+    #expect(limited.status == 1 && limited.stderr.contains("more than the 200:1 allowed"))
+    let unlimited = try run(arguments + ["--max-expansion-ratio", "inf"])
+    #expect(unlimited.status == 1, "\(unlimited.stderr)")
+    #expect(unlimited.stderr.contains("holds 1048576 bytes, but declares 104857600"))
+    #expect(!FileManager.default.fileExists(atPath: dir.path("data/l3das-lock.json").path))
   }
 }
 

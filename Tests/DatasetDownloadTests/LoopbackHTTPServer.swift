@@ -8,8 +8,10 @@ import Foundation
 /// `Connection: close` on every response, and injectable faults.
 ///
 /// Faults per route (each applied to the first `n` matching requests where a count is given):
-/// 500 answers, a connection dropped after some body bytes, a stall (headers but no body),
-/// throttling, corrupted bytes, ignoring `Range`, and basic authentication.
+/// 500 answers, a connection dropped after some body bytes, a stall (headers and perhaps some
+/// body bytes, then silence), throttling, corrupted bytes, ignoring `Range`, no
+/// `Content-Length` (the body ends when the connection closes), redirects, and basic
+/// authentication.
 final class LoopbackHTTPServer: @unchecked Sendable {
   struct Route {
     var body: Data
@@ -19,9 +21,11 @@ final class LoopbackHTTPServer: @unchecked Sendable {
     /// Close the connection after this many body bytes, for the first `drops` requests.
     var dropAfterBytes: Int?
     var drops = 0
-    /// Send headers and then nothing for `stallSeconds`, for the first `stalls` requests.
+    /// Send headers (and `stallAfterBytes` body bytes) and then nothing for `stallSeconds`,
+    /// for the first `stalls` requests.
     var stalls = 0
     var stallSeconds = 3.0
+    var stallAfterBytes = 0
     /// Sleep this long after every 4 KiB of body (throttling).
     var delayPerChunk: Double = 0
     /// Flip one byte in the middle of the body.
@@ -32,6 +36,10 @@ final class LoopbackHTTPServer: @unchecked Sendable {
     var authorization: String?
     /// Answer 404.
     var missing = false
+    /// Send no `Content-Length`: the body ends when the connection closes.
+    var omitLength = false
+    /// Answer `302 Found` with this `Location` (a path on this server).
+    var redirect: String?
   }
 
   struct RecordedRequest: Sendable {
@@ -160,6 +168,12 @@ final class LoopbackHTTPServer: @unchecked Sendable {
       respond(client, status: "401 Unauthorized", headers: [:], body: Data("no".utf8))
       return
     }
+    if let location = route.redirect {
+      respond(
+        client, status: "302 Found", headers: ["Location": url(location).absoluteString],
+        body: Data())
+      return
+    }
     if index < route.failures {
       respond(client, status: "500 Internal Server Error", headers: [:], body: Data("oops".utf8))
       return
@@ -185,12 +199,16 @@ final class LoopbackHTTPServer: @unchecked Sendable {
       extra["Content-Range"] = "bytes \(first)-\(body.count - 1)/\(body.count)"
     }
     let slice = body[start...]
-    var head = "HTTP/1.1 \(status)\r\nContent-Length: \(slice.count)\r\nConnection: close\r\n"
+    var head = "HTTP/1.1 \(status)\r\n"
+    if !route.omitLength { head += "Content-Length: \(slice.count)\r\n" }
+    head += "Connection: close\r\n"
     for (name, value) in extra { head += "\(name): \(value)\r\n" }
     head += "\r\n"
     guard sendAll(client, Data(head.utf8)) else { return }
     let stallIndex = index - route.failures
     if stallIndex >= 0 && stallIndex < route.stalls {
+      let sent = min(route.stallAfterBytes, slice.count)
+      guard sendAll(client, slice.prefix(sent)) else { return }
       Thread.sleep(forTimeInterval: route.stallSeconds)
       return
     }

@@ -9,16 +9,22 @@ struct Download: ParsableCommand {
     discussion: """
       Names a dataset (l3das21, l3das22, l3das23) or one archive (l3das21/task1-dev); \
       --list shows them all. Downloads resume from <file>.part after an interruption, \
-      connection losses and server errors are retried with growing delays, and a file is \
-      moved into place only after its checks pass: Zenodo's MD5 and size where published, \
-      and the SHA-256 recorded in <dir>/l3das-lock.json at first download on every later \
-      download. Archives are kept in <dir>/archives and extracted safely (no absolute \
-      paths, '..' or links) into <dir>, with the doubly nested Kaggle folders flattened and \
-      the train360 parts merged. Running it again does nothing.
+      connection losses and server errors are retried with growing delays (only attempts \
+      that bring new bytes reset the count), and a file is moved into place only after its \
+      checks pass: Zenodo's MD5 and size where published, and the SHA-256 recorded in \
+      <dir>/l3das-lock.json on every later download. Archives are kept in <dir>/archives \
+      and extracted safely (no absolute paths, '..', links, encrypted entries, or entries \
+      expanding beyond their declared size) into <dir>, with the doubly nested Kaggle \
+      folders flattened and the train360 parts merged. An archive is recorded in the lock \
+      file only after every entry passed its CRC check and it was extracted. Running it \
+      again does nothing.
 
       Kaggle needs your API token: ~/.kaggle/kaggle.json or KAGGLE_USERNAME and KAGGLE_KEY. \
-      --mirror URL downloads <URL>/<archive file name> instead (no token, no host checksum); \
-      --from-archive PATH uses an archive you already have, in place.
+      --mirror URL downloads <URL>/<archive file name> instead (no token, no host checksum; \
+      file:///folder copies from a local folder); --from-archive PATH uses an archive you \
+      already have (or the archives in a folder), in place. If the lock file holds a wrong \
+      record (from a bad download by an earlier version), --relock records the archives \
+      afresh once they pass their checks.
       """)
 
   @Argument(help: "Datasets (l3das21, l3das22, l3das23) or archives (l3das21/task2-dev).")
@@ -27,11 +33,16 @@ struct Download: ParsableCommand {
   @Option(name: [.customShort("o"), .customLong("dir")], help: "The dataset folder.")
   var directory = "l3das-data"
 
-  @Option(help: "A base URL serving the archives by file name, used instead of the hosts.")
+  @Option(
+    help: """
+      A base URL serving the archives by file name, used instead of the hosts \
+      (http, https, or file:///folder for a local folder).
+      """)
   var mirror: String?
 
   @Option(
-    name: .customLong("from-archive"), help: "An already downloaded archive to use (repeatable).")
+    name: .customLong("from-archive"),
+    help: "An already downloaded archive, or a folder of archives, to use (repeatable).")
   var fromArchive: [String] = []
 
   @Option(help: "How many archives to download at once.")
@@ -40,7 +51,8 @@ struct Download: ParsableCommand {
   @Option(help: "Seconds a connection may stay silent before it is retried.")
   var timeout: Double = 60
 
-  @Option(help: "Failed attempts in a row (without progress) before giving up on a file.")
+  @Option(
+    help: "Failed attempts in a row (none getting further than before) before giving up on a file.")
   var retries = 8
 
   @Flag(help: "Download and check only; do not extract.")
@@ -48,6 +60,20 @@ struct Download: ParsableCommand {
 
   @Flag(help: "Recompute the SHA-256 of archives that were already extracted.")
   var recheck = false
+
+  @Flag(
+    help: """
+      Replace the lock file's records of the selected archives with new ones, once the \
+      archives pass their checks.
+      """)
+  var relock = false
+
+  @Option(
+    help: """
+      Refuse an archive whose entries declare more than this many times its size \
+      (zip-bomb guard; 'inf' for no limit).
+      """)
+  var maxExpansionRatio: Double = ArchiveExtractor.defaultMaxExpansionRatio
 
   @Flag(help: "List the catalog and exit.")
   var list = false
@@ -58,11 +84,25 @@ struct Download: ParsableCommand {
     try Limits.check(jobs, "--jobs", in: 1...16)
     try Limits.check(timeout, "--timeout", in: 0.1...86_400, unit: "seconds")
     try Limits.check(retries, "--retries", in: 1...1000)
+    guard maxExpansionRatio >= 1 else {
+      throw ValidationError("--max-expansion-ratio must be at least 1 (or 'inf' for no limit)")
+    }
     if let mirror {
       guard let url = URL(string: mirror), ["http", "https", "file"].contains(url.scheme ?? "")
       else {
         throw ValidationError("--mirror must be an http(s) or file URL, got '\(mirror)'")
       }
+      if url.isFileURL { try Self.validateFileMirror(url, text: mirror) }
+    }
+    if Self.kind(of: directory) == .file {
+      throw ValidationError(
+        "--dir \(directory) is a file, not a folder; name the dataset folder (it is created if "
+          + "missing), or move the file away")
+    }
+    for path in fromArchive where Self.kind(of: path) == nil {
+      throw ValidationError(
+        "--from-archive \(path): no such file or folder; give a zip archive, or a folder holding "
+          + "archives under their catalog names (see --list)")
     }
     if !list && selection.isEmpty {
       throw ValidationError("name what to download (l3das21, l3das22, l3das23), or use --list")
@@ -96,11 +136,15 @@ struct Download: ParsableCommand {
     let entries = try catalog.archives(matching: selection)
     var options = DatasetDownloader.Options(
       directory: URL(fileURLWithPath: directory, isDirectory: true))
-    options.mirror = mirror.flatMap { URL(string: $0) }
+    options.mirror = mirror.flatMap { URL(string: $0) }.map {
+      $0.isFileURL ? URL(fileURLWithPath: $0.path, isDirectory: true) : $0
+    }
     options.localArchives = fromArchive.map { URL(fileURLWithPath: $0) }
     options.jobs = jobs
     options.extract = !noExtract
     options.recheck = recheck
+    options.relock = relock
+    options.maxExpansionRatio = maxExpansionRatio.isFinite ? maxExpansionRatio : nil
     do {
       if options.mirror == nil, entries.contains(where: { $0.dataset.host == .kaggle }) {
         options.kaggle = try KaggleCredentials.find()
@@ -127,6 +171,37 @@ struct Download: ParsableCommand {
     } catch let error as DownloadError {
       FileHandle.standardError.write(Data("error: \(error)\n".utf8))
       throw ExitCode(1)
+    }
+  }
+}
+
+extension Download {
+  enum PathKind { case file, folder }
+
+  /// Whether `path` is a folder, something else, or nothing.
+  static func kind(of path: String) -> PathKind? {
+    var isFolder: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { return nil }
+    return isFolder.boolValue ? .folder : .file
+  }
+
+  /// A `file://` mirror must name an existing local folder by its absolute path.
+  static func validateFileMirror(_ url: URL, text: String) throws {
+    guard (url.host ?? "").isEmpty || url.host == "localhost", url.path.hasPrefix("/") else {
+      throw ValidationError(
+        "--mirror \(text): a file URL names a local folder by its absolute path, as in "
+          + "file:///data/l3das-mirror")
+    }
+    switch kind(of: url.path) {
+    case .folder: return
+    case .file:
+      throw ValidationError(
+        "--mirror \(text): \(url.path) is a file; a file:// mirror is a folder holding the "
+          + "archives under their catalog names (see --list)")
+    case nil:
+      throw ValidationError(
+        "--mirror \(text): no such folder \(url.path); a file:// mirror is a folder holding the "
+          + "archives under their catalog names (see --list)")
     }
   }
 }
