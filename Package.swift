@@ -167,6 +167,9 @@ let package = Package(
 
     // MARK: Tests
     .testTarget(
+      name: "L3DASCoreTests", dependencies: ["L3DASCore", "_TestSupport"],
+      swiftSettings: swiftSettings),
+    .testTarget(
       name: "TensorModuleTests", dependencies: ["TensorModule"], swiftSettings: swiftSettings),
     .testTarget(
       name: "AudioIOTests", dependencies: ["AudioIO", "_TestSupport"],
@@ -221,7 +224,8 @@ let package = Package(
     .testTarget(
       name: "L3DASCLITests",
       dependencies: [
-        "L3DASCLI", "AudioIO", "Datasets", "Metrics", "Submission", "NumPyIO", "_TestSupport",
+        "L3DASCLI", "AudioIO", "Datasets", "Metrics", "Submission", "NumPyIO", "Models", "NN",
+        "_TestSupport",
       ],
       exclude: ["Snapshots"], swiftSettings: swiftSettings),
     .testTarget(

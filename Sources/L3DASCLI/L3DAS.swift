@@ -1,4 +1,5 @@
 import ArgumentParser
+import L3DASCore
 import TensorModule
 
 /// The `l3das` command: the toolkit and scorer for the L3DAS 3D-audio challenges.
@@ -22,6 +23,9 @@ struct L3DAS: ParsableCommand {
   /// Selects OpenBLAS's best kernels for this CPU (which may re-execute the program once, see
   /// `BLAS.useBestKernels()`), then parses the command line and runs the command.
   static func main() {
+    // Signals blocked by whoever started us would keep SIGTERM/SIGINT from stopping the run
+    // (and from cleaning up); start with none blocked.
+    SignalMask.unblockAll()
     BLAS.useBestKernels()
     main(nil)
   }

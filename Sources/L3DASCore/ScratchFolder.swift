@@ -61,6 +61,41 @@ public final class ScratchFolder: @unchecked Sendable {
   }
 }
 
+/// Signal masks: a process started by another program (a test runner, a job system) may
+/// inherit blocked signals from the thread that started it, and threads of Dispatch block
+/// them too; a child started from such a thread inherits the block across `exec` and then
+/// cannot be stopped with SIGTERM.
+public enum SignalMask {
+  /// Unblocks every signal on the calling thread (call first thing in `main`).
+  public static func unblockAll() {
+    var set = sigset_t()
+    sigemptyset(&set)
+    pthread_sigmask(SIG_SETMASK, &set, nil)
+  }
+
+  /// Runs `body` (which starts a child process) with no signal blocked on this thread, so the
+  /// child starts with none blocked; the thread's mask is restored afterwards.
+  public static func withNothingBlocked<R>(_ body: () throws -> R) rethrows -> R {
+    var empty = sigset_t()
+    var saved = sigset_t()
+    sigemptyset(&empty)
+    pthread_sigmask(SIG_SETMASK, &empty, &saved)
+    defer { pthread_sigmask(SIG_SETMASK, &saved, nil) }
+    return try body()
+  }
+}
+
+/// The pipe the signal handler writes the signal number to (`SignalCleanup`).
+nonisolated(unsafe) private var signalPipe: (read: Int32, write: Int32) = (-1, -1)
+
+/// The signal handler: only writes the signal number to the pipe (async-signal-safe); a thread
+/// does the clean-up. A handler (unlike `SIG_IGN`) is reset to the default by `exec`, so child
+/// processes still die of SIGTERM.
+private func forwardSignal(_ number: Int32) {
+  var byte = UInt8(truncatingIfNeeded: number)
+  _ = write(signalPipe.write, &byte, 1)
+}
+
 /// Removes registered scratch folders (and stops registered child processes) when SIGINT,
 /// SIGTERM or SIGHUP arrives, then ends the process with that signal (so the exit status still
 /// says how it ended).
@@ -70,13 +105,12 @@ public final class SignalCleanup: @unchecked Sendable {
   private let lock = NSLock()
   private var paths: Set<String> = []
   private var children: Set<pid_t> = []
-  private var sources: [any DispatchSourceSignal] = []
-  private let queue = DispatchQueue(label: "l3das.signal-cleanup")
+  private var installed = false
 
   func register(_ path: String) {
     lock.withLock {
       paths.insert(path)
-      if sources.isEmpty { install() }
+      install()
     }
   }
 
@@ -88,7 +122,7 @@ public final class SignalCleanup: @unchecked Sendable {
   public func registerChild(_ pid: pid_t) {
     lock.withLock {
       children.insert(pid)
-      if sources.isEmpty { install() }
+      install()
     }
   }
 
@@ -97,15 +131,30 @@ public final class SignalCleanup: @unchecked Sendable {
     lock.withLock { _ = children.remove(pid) }
   }
 
-  /// Called with the lock held.
+  /// Called with the lock held; installs the handlers once.
   private func install() {
+    guard !installed else { return }
+    installed = true
+    var fds: [Int32] = [-1, -1]
+    guard pipe(&fds) == 0 else { return }
+    for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+    signalPipe = (fds[0], fds[1])
+    let watcher = Thread { [self] in
+      var byte: UInt8 = 0
+      while true {
+        let got = read(signalPipe.read, &byte, 1)
+        if got == 1 { handle(Int32(byte)) }
+        if got < 0 && errno != EINTR { return }
+      }
+    }
+    watcher.name = "l3das.signal-cleanup"
+    watcher.start()
     for number in [SIGINT, SIGTERM, SIGHUP] {
-      // Keep the signal from killing the process before the handler runs.
-      signal(number, SIG_IGN)
-      let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-      source.setEventHandler { [weak self] in self?.handle(number) }
-      source.resume()
-      sources.append(source)
+      var action = sigaction()
+      action.__sigaction_handler.sa_handler = forwardSignal
+      sigemptyset(&action.sa_mask)
+      action.sa_flags = SA_RESTART
+      sigaction(number, &action, nil)
     }
   }
 

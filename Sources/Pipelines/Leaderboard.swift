@@ -54,7 +54,23 @@ public enum Leaderboard {
     }
 
     /// Parses `NAME=PATH`, or `PATH` (named after its last component without `.zip`).
+    ///
+    /// An argument that is an existing path is a `PATH`. Otherwise the name ends at the first
+    /// `=` after which an existing path follows (so names may hold `=` and `/`, e.g.
+    /// `=HYPERLINK("http://x")=sub`), else at the first `=` of a name without `/`.
     public init(argument: String) {
+      if !FileManager.default.fileExists(atPath: argument) {
+        var index = argument.startIndex
+        while let equals = argument[index...].firstIndex(of: "=") {
+          let rest = String(argument[argument.index(after: equals)...])
+          if equals != argument.startIndex, !rest.isEmpty, FileManager.default.fileExists(atPath: rest) {
+            name = String(argument[..<equals])
+            url = URL(fileURLWithPath: rest)
+            return
+          }
+          index = argument.index(after: equals)
+        }
+      }
       if let equals = argument.firstIndex(of: "="), !argument[..<equals].contains("/"),
         equals != argument.startIndex
       {

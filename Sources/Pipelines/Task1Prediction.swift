@@ -176,8 +176,13 @@ public enum Task1Prediction {
     var windows = 0
     for (index, job) in jobs.enumerated() {
       let audio = try transform.loadMixture(job)
-      var (estimate, count) = try withNoGrad {
-        try enhance(audio.samples, channels: audio.channelCount, window: window, hop: hop, model: model.enhance)
+      var (estimate, count): ([Float], Int)
+      do {
+        (estimate, count) = try withNoGrad {
+          try enhance(audio.samples, channels: audio.channelCount, window: window, hop: hop, model: model.enhance)
+        }
+      } catch let error as ModelError {
+        throw ModelError(error.code, "\(job.micA.path): \(error.message)")
       }
       if normalization == .officialSignedMaximum, let peak = estimate.max(), peak != 0 {
         estimate = estimate.map { $0 / peak * 0.9 }

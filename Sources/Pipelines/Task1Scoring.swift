@@ -26,6 +26,11 @@ public enum Task1Scoring {
   /// The clean reference files of `truth`: a Task 1 split folder (its `labels/<id>.wav`, in any
   /// layout `SplitLocation` recognises) or a flat folder of `<id>.wav` files.
   public static func references(in truth: URL) throws -> [String: URL] {
+    if let split = try? SplitLocation(folder: truth), split.task != .speechEnhancement {
+      throw ScoringError(
+        .notFound,
+        "\(truth.path) is a Task \(split.task.rawValue) split; Task 1 scoring needs a Task 1 split (data/ and labels/<id>.wav) or a folder of clean <id>.wav files")
+    }
     if let roots = try? SplitLocation.dataRoots(in: truth) {
       var result: [String: URL] = [:]
       for item in Task1Items(roots: roots) { result[item.id.description] = item.clean }

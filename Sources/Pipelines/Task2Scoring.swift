@@ -40,6 +40,11 @@ public enum Task2Scoring {
   /// The truth files of `truth`: a Task 2 split (its `labels/label_<item>.csv`, in any layout
   /// `SplitLocation` recognises), or a folder of `<item>.csv` frame rows.
   static func truthFiles(in truth: URL) throws -> [String: TruthSource] {
+    if let split = try? SplitLocation(folder: truth), split.task != .soundEventLocalizationDetection {
+      throw ScoringError(
+        .notFound,
+        "\(truth.path) is a Task \(split.task.rawValue) split; Task 2 scoring needs a Task 2 split (data/ and labels/label_*.csv) or a folder of <item>.csv frame rows")
+    }
     if let roots = try? SplitLocation.dataRoots(in: truth) {
       var result: [String: TruthSource] = [:]
       for item in Task2Items(roots: roots) { result[item.id.description] = .events(item.labels) }

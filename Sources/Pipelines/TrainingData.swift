@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import L3DASCore
 import NumPyIO
 
 /// The items of an `l3das preprocess` output folder, read row by row from memory-mapped shards,
@@ -78,11 +79,22 @@ struct TrainingData {
   init(folder: URL) throws {
     let manifestURL = folder.appendingPathComponent(Preprocessing.manifestName)
     let manifest: PreprocessManifest
+    let data: Data
     do {
-      manifest = try JSONDecoder().decode(PreprocessManifest.self, from: Data(contentsOf: manifestURL))
+      data = try RegularFile.read(manifestURL, limit: 1 << 30)
+    } catch let failure as RegularFile.Failure {
+      throw TrainingError(
+        .invalidData,
+        failure.reason == .missing
+          ? "\(folder.path) holds no \(Preprocessing.manifestName): --data must be an 'l3das preprocess' output folder (run l3das preprocess first)"
+          : "\(failure.description); --data must be an 'l3das preprocess' output folder")
+    }
+    do {
+      manifest = try JSONDecoder().decode(PreprocessManifest.self, from: data)
     } catch {
-      throw TrainingError(.invalidData,
-        "\(manifestURL.path): not a readable l3das preprocess manifest (\(error)); run l3das preprocess first")
+      throw TrainingError(
+        .invalidData,
+        "\(manifestURL.path): not a readable l3das preprocess manifest; run l3das preprocess again")
     }
     task = manifest.configuration.task
     var predictors: [MappedArray] = []

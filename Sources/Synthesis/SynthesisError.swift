@@ -8,6 +8,8 @@ public struct SynthesisError: Error, CustomStringConvertible, Sendable {
     case invalidConfiguration
     /// The output folder already holds a split and overwriting was not requested.
     case outputExists
+    /// The output cannot be written (read-only or full file system, permissions).
+    case writeFailed
   }
 
   /// What went wrong.

@@ -157,7 +157,12 @@ public enum SyntheticDataset {
         directory: configuration.speechDirectory.map { URL(fileURLWithPath: $0, isDirectory: true) }
           ?? SpeechCorpus.defaultDirectory,
         sampleRate: Task.speechEnhancement.sampleRate)
-    try fm.createDirectory(at: root, withIntermediateDirectories: true)
+    do {
+      try fm.createDirectory(at: root, withIntermediateDirectories: true)
+    } catch {
+      throw SynthesisError(
+        .writeFailed, "\(root.path): cannot create the dataset folder: \(FileErrorText.describe(error))")
+    }
 
     let total =
       configuration.task1Splits.count * configuration.task1ItemsPerSplit

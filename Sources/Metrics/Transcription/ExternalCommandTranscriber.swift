@@ -118,10 +118,13 @@ public final class ExternalCommandTranscriber: Transcriber, @unchecked Sendable 
   deinit {
     try? input?.close()
     if let process {
-      // Give it a moment to exit on end of input, then make sure it does.
-      let deadline = Date().addingTimeInterval(5)
-      while process.isRunning && Date() < deadline { usleep(10_000) }
-      if process.isRunning { process.terminate() }
+      // Give it a moment to exit on end of input, then make sure it does: SIGTERM, then
+      // SIGKILL, so a recogniser that ignores signals cannot keep us waiting.
+      for (grace, signal) in [(3.0, SIGTERM), (2.0, SIGKILL)] {
+        let deadline = Date().addingTimeInterval(grace)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning { kill(process.processIdentifier, signal) }
+      }
       process.waitUntilExit()
       SignalCleanup.shared.unregisterChild(process.processIdentifier)
     }
@@ -191,7 +194,7 @@ public final class ExternalCommandTranscriber: Transcriber, @unchecked Sendable 
     process.standardOutput = stdout
     process.standardError = try FileHandle(forWritingTo: stderrFile)
     do {
-      try process.run()
+      try SignalMask.withNothingBlocked { try process.run() }
     } catch {
       throw TranscriptionError(.unavailable, "cannot start \(command.joined(separator: " ")): \(error.localizedDescription)")
     }
