@@ -41,13 +41,11 @@ struct LSAPReferenceCase: Decodable, Sendable, CustomTestStringConvertible {
   var testDescription: String { "\(kind) \(rows)×\(cols) \(cost)" }
 }
 
-private struct AssignmentFile: Decodable { var cases: [LSAPReferenceCase] }
-
 @Suite("SELD: minimum-cost assignment breaks ties as scipy does")
 struct MinimumCostAssignmentTests {
   @Test("every matrix of lsap.json gets scipy's assignment, ties and rectangles included")
   func scipyAssignments() throws {
-    let cases = try decode(AssignmentFile.self, "lsap.json").cases
+    let cases: [LSAPReferenceCase] = referenceCases("lsap.json")
     #expect(cases.count == 480)
     var solver = MinimumCostAssignment()
     var mismatches: [String] = []
@@ -107,24 +105,40 @@ struct DCASE2021Result: Decodable, Sendable {
   var lr: Double
 }
 
-struct DCASEReferenceCase: Decodable, Sendable, CustomTestStringConvertible {
+/// One case of a Task 2 reference set: its folders and settings, and what the reference
+/// computed (`expected`, decoded from the same JSON object).
+struct Task2ReferenceCase<Expected: Decodable & Sendable>: Decodable, Sendable,
+  CustomTestStringConvertible
+{
   var name: String
-  var note: String
   var n_frames: Int
   var threshold: Double
   var prediction: String
   var truth: String
-  var dcase2021: DCASE2021Result
+  var expected: Expected
   var testDescription: String { name }
 
-  /// The case's files, read as l3das reads them, in name order.
-  func files() throws -> [(prediction: [DetectionRow], reference: [DetectionRow])] {
+  private enum CodingKeys: String, CodingKey { case name, n_frames, threshold, prediction, truth }
+
+  init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    name = try container.decode(String.self, forKey: .name)
+    n_frames = try container.decode(Int.self, forKey: .n_frames)
+    threshold = try container.decode(Double.self, forKey: .threshold)
+    prediction = try container.decode(String.self, forKey: .prediction)
+    truth = try container.decode(String.self, forKey: .truth)
+    expected = try Expected(from: decoder)
+  }
+
+  /// The case's files, read as l3das reads them, in name order (the reference's order).
+  func files() throws -> [(name: String, prediction: [DetectionRow], reference: [DetectionRow])] {
     let predictionFolder = try fixture(prediction)
     let truthFolder = try fixture(truth)
     let names = try csvNames(in: truthFolder)
     #expect(try csvNames(in: predictionFolder) == names)
     return try names.map { name in
       (
+        name,
         try Task2Rows.read(predictionFolder.appendingPathComponent(name), frameCount: n_frames),
         try Task2Rows.read(truthFolder.appendingPathComponent(name), frameCount: n_frames)
       )
@@ -132,11 +146,19 @@ struct DCASEReferenceCase: Decodable, Sendable, CustomTestStringConvertible {
   }
 }
 
-private struct DCASEFile: Decodable { var cases: [DCASEReferenceCase] }
+struct DCASEExpected: Decodable, Sendable { var dcase2021: DCASE2021Result }
 
-private let dcaseCases: [DCASEReferenceCase] = {
-  (try? decode(DCASEFile.self, "seld-dcase.json").cases) ?? []
-}()
+typealias DCASEReferenceCase = Task2ReferenceCase<DCASEExpected>
+
+/// A reference set's JSON: its `cases` (the other keys say where it came from).
+private struct ReferenceSet<Case: Decodable>: Decodable { var cases: [Case] }
+
+/// The `cases` of a reference set; none when it cannot be read (the count tests then fail).
+private func referenceCases<Case: Decodable>(_ name: String) -> [Case] {
+  (try? decode(ReferenceSet<Case>.self, name).cases) ?? []
+}
+
+private let dcaseCases: [DCASEReferenceCase] = referenceCases("seld-dcase.json")
 
 @Suite("SELD: DCASE-style metrics equal DCASE's SELDMetrics on the same inputs (metres)")
 struct DCASEReferenceTests {
@@ -150,7 +172,7 @@ struct DCASEReferenceTests {
     var metric = DCASEStyleSELD(threshold: c.threshold, frameCount: c.n_frames)
     for file in try c.files() { metric.update(prediction: file.prediction, reference: file.reference) }
     let report = metric.report
-    let expected = c.dcase2021.counts
+    let expected = c.expected.dcase2021.counts
     let counts: [Int] = [
       report.truePositives, report.falsePositives, report.falseNegatives, report.substitutions,
       report.deletions, report.insertions, report.referenceCount, report.localizationTruePositives,
@@ -162,13 +184,80 @@ struct DCASEReferenceTests {
     ]
     #expect(counts == official, "TP FP FN S D I Nref DE_TP DE_FP DE_FN")
     #expect(close(report.totalLocalizationError, expected.total_DE))
-    #expect(close(report.errorRate, c.dcase2021.er))
-    #expect(close(report.fScore, c.dcase2021.f))
-    #expect(close(report.localizationRecall, c.dcase2021.lr))
+    #expect(close(report.errorRate, c.expected.dcase2021.er))
+    #expect(close(report.fScore, c.expected.dcase2021.f))
+    #expect(close(report.localizationRecall, c.expected.dcase2021.lr))
     if expected.DE_TP == 0 {
-      #expect(report.localizationError == nil && c.dcase2021.le == 180)
+      #expect(report.localizationError == nil && c.expected.dcase2021.le == 180)
     } else {
-      #expect(close(try #require(report.localizationError), c.dcase2021.le))
+      #expect(close(try #require(report.localizationError), c.expected.dcase2021.le))
     }
+  }
+}
+
+// MARK: - L3DAS21's location_sensitive_detection
+
+struct L3DAS21Expected: Decodable, Sendable {
+  struct File: Decodable, Sendable {
+    var file: String
+    var tp: Int
+    var fp: Int
+    var fn: Int
+    var f_score: Double
+  }
+  struct Total: Decodable, Sendable {
+    var tp: Int
+    var fp: Int
+    var fn: Int
+    var precision: Double
+    var recall: Double
+    var f_score: Double
+  }
+  var files: [File]
+  var total: Total
+}
+
+typealias L3DAS21ReferenceCase = Task2ReferenceCase<L3DAS21Expected>
+
+private let l3das21Cases: [L3DAS21ReferenceCase] = referenceCases("seld-l3das21.json")
+
+@Suite("SELD: the L3DAS21 count equals L3DAS21's location_sensitive_detection")
+struct L3DAS21ReferenceTests {
+  @Test("the reference set is complete")
+  func complete() {
+    #expect(l3das21Cases.count == 33)
+  }
+
+  @Test(
+    "every file: the official TP, FP (negative ones too), FN and F; the totals as evaluate_baseline_task2.py",
+    arguments: l3das21Cases)
+  func officialCounts(_ c: L3DAS21ReferenceCase) throws {
+    let files = try c.files()
+    #expect(files.map(\.name) == c.expected.files.map(\.file))
+    var metric = LocationSensitiveDetection(
+      threshold: c.threshold, matching: .l3das21, frameCount: c.n_frames)
+    for (file, expected) in zip(files, c.expected.files) {
+      let score = metric.update(
+        prediction: file.prediction, reference: file.reference, file: file.name)
+      let counts: [Int] = [score.truePositives, score.falsePositives, score.falseNegatives]
+      #expect(counts == [expected.tp, expected.fp, expected.fn], "\(file.name)")
+      #expect(close(score.fScore, expected.f_score), "\(file.name)")
+    }
+    let report = metric.report
+    let total = report.total
+    let counts: [Int] = [total.truePositives, total.falsePositives, total.falseNegatives]
+    let expected = c.expected.total
+    #expect(counts == [expected.tp, expected.fp, expected.fn])
+    #expect(close(total.precision, expected.precision))
+    #expect(close(total.recall, expected.recall))
+    #expect(close(total.fScore, expected.f_score))
+    // The per-class counts of this rule add up to the total.
+    #expect(report.perClass.reduce(DetectionScore()) { $0 + $1.score } == total)
+  }
+
+  @Test("L3DAS21 is scored with its own count by default; L3DAS22 with the final one")
+  func editionDefaults() {
+    #expect(Edition.l3das21.officialMatching == .l3das21)
+    #expect(Edition.l3das22.officialMatching == .official)
   }
 }

@@ -23,7 +23,8 @@ struct Score: ParsableCommand {
       Task 2: --submission holds headerless <item>.csv files (frame,class,x,y,z); --truth is the \
       test split with labels/label_<item>.csv, or a folder of <item>.csv frame rows. TP/FP/FN are \
       summed over all files (micro F), with --matching official (the L3DAS22 count, leaderboard \
-      numbers) or one-to-one (maximum bipartite matching, the correct count).
+      numbers), l3das21 (the L3DAS21 count, its defects included) or one-to-one (maximum \
+      bipartite matching, the correct count); the default is the edition's own count.
       """)
 
   @Option(help: "The task: 1 (speech enhancement) or 2 (SELD).")
@@ -46,8 +47,8 @@ struct Score: ParsableCommand {
   @Option(help: "Task 2: a prediction matches a truth of its class when closer than this, in metres.")
   var threshold: Double = 2.0
 
-  @Option(help: "Task 2: official (the L3DAS22 count) or one-to-one (maximum matching).")
-  var matching: LocationSensitiveDetection.Matching = .official
+  @Option(help: "Task 2: official (the L3DAS22 count), l3das21 (the L3DAS21 count) or one-to-one (maximum matching); default: the edition's.")
+  var matching: LocationSensitiveDetection.Matching?
 
   @Option(help: "Task 2: label frames per file (default: the edition's, 300 for 2022, 600 for 2021).")
   var frames: Int?
@@ -95,7 +96,7 @@ struct Score: ParsableCommand {
   private var truthURL: URL { URL(fileURLWithPath: truth, isDirectory: true) }
 
   private var task2Options: Task2Scoring.Options {
-    Task2Scoring.Options(threshold: threshold, matching: matching, frameCount: frames ?? edition.task2FrameCount)
+    Task2Scoring.Options(threshold: threshold, matching: matching ?? edition.officialMatching, frameCount: frames ?? edition.task2FrameCount)
   }
 
   /// Scores one shard and writes its partial result.

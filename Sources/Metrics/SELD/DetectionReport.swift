@@ -6,7 +6,9 @@ public import Datasets
 /// (`sys.float_info.epsilon`, the same as `np.finfo(float).eps`), placed exactly as in
 /// L3DAS22 `metrics.py` / `evaluate_baseline_task2.py`:
 /// `P = TP / (TP + FP + ε)`, `R = TP / (TP + FN + ε)`, `F = 2 · ((P · R) / (P + R + ε))`.
-/// So the F score is bit-for-bit the official one, and 0 (not NaN) when nothing matched.
+/// So the F score is bit-for-bit the official one, and 0 (not NaN) when nothing matched. The
+/// counts are not checked: L3DAS21's count (`Matching.l3das21`) gives negative false positives,
+/// and the formulas then give what its scripts print (precision and F above 1 included).
 ///
 /// Encodes as `{truePositives, falsePositives, falseNegatives, precision, recall, fScore}`.
 public struct DetectionScore: Sendable, Hashable, Codable {
@@ -109,7 +111,8 @@ public struct DetectionReport: Sendable, Equatable, Codable {
   public var total: DetectionScore
   /// One entry per class, in id order, counted over all files.
   ///
-  /// With `.oneToOne` the per-class counts add up to `total`. With `.official` they apply the
+  /// With `.oneToOne` and `.l3das21` the per-class counts add up to `total` (with `.l3das21` a
+  /// class's FP can be negative, as the total's can). With `.official` they apply the
   /// official rule within each class of each frame; because that rule takes
   /// `min(#matched predictions, #matched references)` over all classes of a frame at once, the
   /// per-class true positives can add up to less than `total.truePositives` (never more).
