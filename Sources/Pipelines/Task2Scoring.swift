@@ -16,16 +16,20 @@ public enum Task2Scoring {
     public var frameCount: Int = Edition.l3das22.task2FrameCount
     /// Also compute the DCASE-style report.
     public var includeDCASEStyle = true
+    /// The DCASE rules (2021 or 2022/2023) and averaging of that report.
+    public var dcase: DCASEStyleSELD.Variant = .dcase2021
 
     /// Creates options.
     public init(
       threshold: Double = 2.0, matching: LocationSensitiveDetection.Matching = .official,
-      frameCount: Int = Edition.l3das22.task2FrameCount, includeDCASEStyle: Bool = true
+      frameCount: Int = Edition.l3das22.task2FrameCount, includeDCASEStyle: Bool = true,
+      dcase: DCASEStyleSELD.Variant = .dcase2021
     ) {
       self.threshold = threshold
       self.matching = matching
       self.frameCount = frameCount
       self.includeDCASEStyle = includeDCASEStyle
+      self.dcase = dcase
     }
   }
 
@@ -118,7 +122,7 @@ public enum Task2Scoring {
   private static func emptyMetric(_ options: Options) -> LocationSensitiveDetection {
     LocationSensitiveDetection(
       threshold: options.threshold, matching: options.matching, frameCount: options.frameCount,
-      includeDCASEStyle: options.includeDCASEStyle)
+      includeDCASEStyle: options.includeDCASEStyle, dcaseVariant: options.dcase)
   }
 
   private static func count(

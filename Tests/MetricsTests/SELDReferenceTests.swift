@@ -146,7 +146,40 @@ struct Task2ReferenceCase<Expected: Decodable & Sendable>: Decodable, Sendable,
   }
 }
 
-struct DCASEExpected: Decodable, Sendable { var dcase2021: DCASE2021Result }
+struct DCASE2022Counts: Decodable, Sendable {
+  var TP: [Double]
+  var FP: [Double]
+  var FP_spatial: [Double]
+  var FN: [Double]
+  var Nref: [Double]
+  var DE_TP: [Double]
+  var DE_FP: [Double]
+  var DE_FN: [Double]
+  var total_DE: [Double]
+  var S: Int
+  var D: Int
+  var I: Int
+}
+
+struct DCASE2022Result: Decodable, Sendable {
+  struct Classwise: Decodable, Sendable {
+    var f: [Double]
+    var le: [Double]
+    var lr: [Double]
+  }
+  var counts: DCASE2022Counts
+  var er: Double
+  var f: Double
+  var le: Double
+  var lr: Double
+  var classwise: Classwise?
+}
+
+struct DCASEExpected: Decodable, Sendable {
+  var dcase2021: DCASE2021Result
+  var dcase2022_macro: DCASE2022Result
+  var dcase2022_micro: DCASE2022Result
+}
 
 typealias DCASEReferenceCase = Task2ReferenceCase<DCASEExpected>
 
@@ -192,6 +225,92 @@ struct DCASEReferenceTests {
     } else {
       #expect(close(try #require(report.localizationError), c.expected.dcase2021.le))
     }
+  }
+}
+
+@Suite("SELD: DCASE 2022/2023-style metrics equal DCASE 2022's SELDMetrics (metres)")
+struct DCASE2022ReferenceTests {
+  @Test(
+    "per-class TP, FP, spatial FP, FN, Nref, DE counts and S, D, I exactly; ER, F, LE, LR, macro and micro",
+    arguments: dcaseCases, DCASEStyleSELD.Averaging.allCases)
+  func dcase2022(_ c: DCASEReferenceCase, averaging: DCASEStyleSELD.Averaging) throws {
+    let expected = averaging == .macro ? c.expected.dcase2022_macro : c.expected.dcase2022_micro
+    var metric = DCASEStyleSELD(
+      threshold: c.threshold, frameCount: c.n_frames,
+      variant: DCASEStyleSELD.Variant(rules: .dcase2022, averaging: averaging))
+    for file in try c.files() { metric.update(prediction: file.prediction, reference: file.reference) }
+    let report = metric.report
+    #expect(report.rules == .dcase2022 && report.averaging == averaging)
+    let counts = expected.counts
+    for (k, score) in report.perClass.enumerated() {
+      let ours: [Int] = [
+        score.truePositives, score.falsePositives - score.spatialFalsePositives,
+        score.spatialFalsePositives, score.falseNegatives, score.referenceCount,
+        score.localizationTruePositives, score.localizationFalseNegatives,
+      ]
+      let official = [
+        counts.TP, counts.FP, counts.FP_spatial, counts.FN, counts.Nref, counts.DE_TP, counts.DE_FN,
+      ].map { Int($0[k]) }
+      #expect(ours == official, "class \(k): TP FP FP_spatial FN Nref DE_TP DE_FN")
+    }
+    let sdi: [Int] = [report.substitutions, report.deletions, report.insertions]
+    #expect(sdi == [counts.S, counts.D, counts.I])
+    #expect(report.localizationFalsePositives == Int(counts.DE_FP.reduce(0, +)))
+    #expect(close(report.errorRate, expected.er))
+    #expect(close(report.fScore, expected.f))
+    #expect(close(report.localizationRecall, expected.lr))
+    // DCASE writes 180 where a class (macro) or the whole set (micro) has no DE_TP.
+    let undefined =
+      averaging == .macro ? counts.DE_TP.contains(0) : counts.DE_TP.reduce(0, +) == 0
+    if undefined {
+      #expect(report.localizationError == nil)
+    } else {
+      #expect(close(try #require(report.localizationError), expected.le))
+    }
+    if let classwise = expected.classwise {
+      for (k, score) in report.perClass.enumerated() {
+        #expect(close(score.fScore, classwise.f[k]), "class \(k) F")
+        #expect(close(score.localizationRecall, classwise.lr[k]), "class \(k) LR")
+        if counts.DE_TP[k] == 0 {
+          #expect(score.localizationError == nil && classwise.le[k] == 180, "class \(k) LE")
+        } else {
+          #expect(close(try #require(score.localizationError), classwise.le[k]), "class \(k) LE")
+        }
+      }
+    }
+  }
+
+  @Test("some cases exercise what tells 2022 from 2021: spatial FPs, undefined class LEs, the file length")
+  func coverage() {
+    #expect(dcaseCases.contains { $0.expected.dcase2022_micro.counts.FP_spatial.contains { $0 > 0 } })
+    #expect(dcaseCases.contains { !$0.expected.dcase2022_macro.counts.DE_TP.contains(0) })
+    #expect(dcaseCases.contains { $0.expected.dcase2022_macro.le == 180 })
+    #expect(
+      dcaseCases.contains {
+        $0.expected.dcase2021.counts.Nref != Int($0.expected.dcase2022_micro.counts.Nref.reduce(0, +))
+      })
+  }
+
+  @Test("DCASE 2022: a file without reference rows has no segment, so its predictions count nothing")
+  func emptyReference() {
+    var metric = DCASEStyleSELD(threshold: 1, frameCount: 300, variant: .dcase2022)
+    metric.update(
+      prediction: [DetectionRow(frame: 3, soundClass: .knock, position: .zero)], reference: [])
+    let report = metric.report
+    let counts: [Int] = [report.truePositives, report.falsePositives, report.falseNegatives]
+    #expect(counts == [0, 0, 0] && report.referenceCount == 0)
+    var dcase2021 = DCASEStyleSELD(threshold: 1, frameCount: 300)
+    dcase2021.update(
+      prediction: [DetectionRow(frame: 3, soundClass: .knock, position: .zero)], reference: [])
+    #expect(dcase2021.report.falsePositives == 1)
+  }
+
+  @Test("the text summary names the rules, the averaging and the inclusive threshold")
+  func summary() {
+    let metric = DCASEStyleSELD(threshold: 2, frameCount: 300, variant: .dcase2022)
+    #expect(
+      metric.report.summary
+        == "DCASE 2022-style (macro, 1 s segments, ≤ 2.0 m): ER 0.0000  F 0.0000  LE n/a  LR 0.0000")
   }
 }
 

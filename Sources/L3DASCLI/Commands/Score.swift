@@ -7,6 +7,8 @@ import SpeechRecognition
 
 extension EmptyReferencePolicy: ExpressibleByArgument {}
 extension LocationSensitiveDetection.Matching: ExpressibleByArgument {}
+extension DCASEStyleSELD.Rules: ExpressibleByArgument {}
+extension DCASEStyleSELD.Averaging: ExpressibleByArgument {}
 
 /// `l3das score`: score a submission against the truth.
 struct Score: ParsableCommand {
@@ -56,6 +58,12 @@ struct Score: ParsableCommand {
   @Option(help: "Task 2: edition of the truth files: 2022 (30 s scenes) or 2021 (60 s).")
   var edition: Edition = .l3das22
 
+  @Option(help: "Task 2: the extra DCASE-style report follows the DCASE 2021 or the DCASE 2022/2023 SELD metric code.")
+  var dcase: DCASEStyleSELD.Rules = .dcase2021
+
+  @Option(help: "Task 2: with --dcase 2022, macro (class-wise, DCASE's default) or micro averaging.")
+  var dcaseAverage: DCASEStyleSELD.Averaging?
+
   @Option(help: "Also write per-file values to this CSV file.")
   var perFileCSV: String?
 
@@ -79,6 +87,9 @@ struct Score: ParsableCommand {
     if task == 2 {
       guard threshold > 0, threshold.isFinite else { throw ValidationError("--threshold must be a positive number of metres") }
       if let frames, frames < 1 { throw ValidationError("--frames must be at least 1") }
+      if dcase == .dcase2021 && dcaseAverage == .macro {
+        throw ValidationError("--dcase-average macro needs --dcase 2022: DCASE 2021 has only the micro average")
+      }
     }
   }
 
@@ -96,7 +107,9 @@ struct Score: ParsableCommand {
   private var truthURL: URL { URL(fileURLWithPath: truth, isDirectory: true) }
 
   private var task2Options: Task2Scoring.Options {
-    Task2Scoring.Options(threshold: threshold, matching: matching ?? edition.officialMatching, frameCount: frames ?? edition.task2FrameCount)
+    Task2Scoring.Options(
+      threshold: threshold, matching: matching ?? edition.officialMatching, frameCount: frames ?? edition.task2FrameCount,
+      dcase: DCASEStyleSELD.Variant(rules: dcase, averaging: dcaseAverage))
   }
 
   /// Scores one shard and writes its partial result.
@@ -230,7 +243,7 @@ enum ScorePrinting {
       print("    \(name) \(String(format: "%6d  %6d  %6d  %6.4f", c.score.truePositives, c.score.falsePositives, c.score.falseNegatives, c.score.fScore))")
     }
     if let d = report.dcaseStyle {
-      print("  DCASE-style (1 s segments, < \(d.threshold) m): ER \(fixed(d.errorRate))  F \(fixed(d.fScore))  LE \(d.localizationError.map { fixed($0) + " m" } ?? "n/a")  LR \(fixed(d.localizationRecall))")
+      print("  " + d.summary)
     }
     if output.verbose {
       for file in report.perFile {

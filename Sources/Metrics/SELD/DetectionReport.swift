@@ -119,7 +119,8 @@ public struct DetectionReport: Sendable, Equatable, Codable {
   public var perClass: [ClassScore]
   /// One entry per `update` call, in call order.
   public var perFile: [FileScore]
-  /// The DCASE 2021-style segment metrics, when requested (see `DCASEStyleSELD`).
+  /// The DCASE-style segment metrics (DCASE 2021 or 2022 rules), when requested (see
+  /// `DCASEStyleSELD`).
   public var dcaseStyle: DCASEStyleSELDReport?
 }
 

@@ -84,9 +84,10 @@ public struct LocationSensitiveDetection: Sendable {
   ///     official function's own default of 100 is wrong for every edition (FACTS §3.2).
   ///   - includeDCASEStyle: also accumulate `DCASEStyleSELD` (same threshold, 1-s segments)
   ///     and put it in `report.dcaseStyle`.
+  ///   - dcaseVariant: the DCASE rules and averaging of that report (default DCASE 2021).
   public init(
     threshold: Double = 2.0, matching: Matching = .official, frameCount: Int,
-    includeDCASEStyle: Bool = false
+    includeDCASEStyle: Bool = false, dcaseVariant: DCASEStyleSELD.Variant = .dcase2021
   ) {
     precondition(threshold > 0, "threshold must be positive, got \(threshold)")
     precondition(frameCount >= 1, "frameCount must be at least 1, got \(frameCount)")
@@ -94,7 +95,8 @@ public struct LocationSensitiveDetection: Sendable {
     self.matching = matching
     self.frameCount = frameCount
     if includeDCASEStyle {
-      dcaseStyle = DCASEStyleSELD(threshold: threshold, frameCount: frameCount)
+      dcaseStyle = DCASEStyleSELD(
+        threshold: threshold, frameCount: frameCount, variant: dcaseVariant)
     }
   }
 
