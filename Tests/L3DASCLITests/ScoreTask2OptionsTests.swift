@@ -4,7 +4,7 @@ import _TestSupport
 
 @Suite("l3das score: the Task 2 count follows the edition; --dcase picks the DCASE rules")
 struct ScoreTask2OptionsTests {
-  /// FACTS §3.2 defect 2 in one file: two same-class truths near one prediction (frame 0), and
+  /// The two L3DAS21 defects in one file: two same-class truths near one prediction (frame 0), and
   /// a prediction without truth (frame 1).
   private func writeCase(in dir: TemporaryDirectory) throws -> (pred: String, truth: String) {
     let pred = dir.path("pred")

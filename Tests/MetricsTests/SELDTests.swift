@@ -188,7 +188,7 @@ struct SELDHandTests {
     #expect(abs(l3das21.fScore - 4.0 / 3.0) < 1e-12)
   }
 
-  @Test("L3DAS21 counts a frame with rows on one side twice (FACTS §3.2 defect 2)")
+  @Test("L3DAS21 counts a frame with rows on one side twice")
   func l3das21DoubleCounts() {
     let truth = [row(0, .knock, 0, 0, 0)]
     let prediction = [row(0, .knock, 0, 0, 0), row(1, .knock, 1, 1, 0)]

@@ -3,7 +3,7 @@ and the case folders Tests/MetricsTests/Fixtures/seld-l3das21/<case>/{pred,truth
 
 The expected counts come from the REAL official function: `location_sensitive_detection` of
 l3das/L3DAS21 `metrics.py` at commit a6ac3ca (the repository's HEAD, the version the L3DAS21
-baseline numbers were computed with; FACTS: it double-counts one-sided frames and its FP can be
+baseline numbers were computed with; it double-counts one-sided frames and its FP can be
 negative). Nothing of it is copied here: the script reads `metrics.py` from a checkout (or a
 bare git directory) given on the command line, or clones the repository into a temporary folder.
 
@@ -91,13 +91,13 @@ def hand_cases():
         cases.append((name, note, frames, threshold, files))
 
     add("double_counted_prediction_frame",
-        "FACTS 3.2 defect 2: frame 0 matched, frame 1 a prediction without truth counted twice (FP 2)",
+        "L3DAS21 defect: frame 0 matched, frame 1 a prediction without truth counted twice (FP 2)",
         600, 2.0, {"a": ([r(0, 7, 0, 0, 0), r(1, 7, 1, 1, 0)], [r(0, 7, 0, 0, 0)])})
     add("double_counted_truth_frame",
         "the mirror: frame 1 a truth without prediction counted twice (FN 2)",
         600, 2.0, {"a": ([r(0, 7, 0, 0, 0)], [r(0, 7, 0, 0, 0), r(1, 7, 1, 1, 0)])})
     add("negative_false_positives",
-        "FACTS 3.2 defect 2: two same-class truths near one prediction: matched 2, FP -1",
+        "L3DAS21 defect: two same-class truths near one prediction: matched 2, FP -1",
         600, 2.0, {"a": ([r(0, 0, 0.25, 0, 0)], [r(0, 0, 0, 0, 0), r(0, 0, 0.5, 0, 0)])})
     add("five_truths_one_prediction",
         "five same-class truths within 2 m of one prediction, plus a frame with another class: FP -4",

@@ -104,7 +104,7 @@ private struct Scratch {
     matching: LocationSensitiveDetection.Matching, total: inout DetectionScore
   ) {
     // L3DAS21 adds a one-sided frame's rows in its "no truth" / "no prediction" branch and
-    // then once more as `#rows − matched` with matched = 0 (FACTS §3.2 defect 2).
+    // then once more as `#rows − matched` with matched = 0 (see `Matching.l3das21`).
     let oneSidedWeight = matching == .l3das21 ? 2 : 1
     if r.isEmpty {
       // Official: "no reference → every prediction is a false positive".
