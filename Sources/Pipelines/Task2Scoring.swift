@@ -16,16 +16,34 @@ public enum Task2Scoring {
     public var frameCount: Int = Edition.l3das22.task2FrameCount
     /// Also compute the DCASE-style report.
     public var includeDCASEStyle = true
+    /// The DCASE rules (2021 or 2022/2023) and averaging of that report.
+    public var dcase: DCASEStyleSELD.Variant = .dcase2021
 
     /// Creates options.
     public init(
       threshold: Double = 2.0, matching: LocationSensitiveDetection.Matching = .official,
-      frameCount: Int = Edition.l3das22.task2FrameCount, includeDCASEStyle: Bool = true
+      frameCount: Int = Edition.l3das22.task2FrameCount, includeDCASEStyle: Bool = true,
+      dcase: DCASEStyleSELD.Variant = .dcase2021
     ) {
       self.threshold = threshold
       self.matching = matching
       self.frameCount = frameCount
       self.includeDCASEStyle = includeDCASEStyle
+      self.dcase = dcase
+    }
+
+    enum CodingKeys: String, CodingKey {
+      case threshold, matching, frameCount, includeDCASEStyle, dcase
+    }
+
+    /// Decodes options; files written before `dcase` existed mean DCASE 2021.
+    public init(from decoder: any Decoder) throws {
+      let c = try decoder.container(keyedBy: CodingKeys.self)
+      threshold = try c.decode(Double.self, forKey: .threshold)
+      matching = try c.decode(LocationSensitiveDetection.Matching.self, forKey: .matching)
+      frameCount = try c.decode(Int.self, forKey: .frameCount)
+      includeDCASEStyle = try c.decode(Bool.self, forKey: .includeDCASEStyle)
+      dcase = try c.decodeIfPresent(DCASEStyleSELD.Variant.self, forKey: .dcase) ?? .dcase2021
     }
   }
 
@@ -123,7 +141,7 @@ public enum Task2Scoring {
   private static func emptyMetric(_ options: Options) -> LocationSensitiveDetection {
     LocationSensitiveDetection(
       threshold: options.threshold, matching: options.matching, frameCount: options.frameCount,
-      includeDCASEStyle: options.includeDCASEStyle)
+      includeDCASEStyle: options.includeDCASEStyle, dcaseVariant: options.dcase)
   }
 
   private static func count(

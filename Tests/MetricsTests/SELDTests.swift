@@ -171,16 +171,34 @@ struct SELDHandTests {
     #expect(counts(mirrored) == [1, 0, 1])
   }
 
-  @Test("FACTS §3.2 pre-fix example (negative FP) under the final rule: TP 1, FP 0, FN 1")
+  @Test("FACTS §3.2 pre-fix example (negative FP): TP 1, FP 0, FN 1; L3DAS21's TP 2, FP -1")
   func noNegativeFalsePositives() {
     let truth = [row(0, .chinkAndClink, 0, 0, 0), row(0, .chinkAndClink, 0.5, 0, 0)]
     let prediction = [row(0, .chinkAndClink, 0.25, 0, 0)]
-    for matching in LocationSensitiveDetection.Matching.allCases {
+    for matching in [LocationSensitiveDetection.Matching.official, .oneToOne] {
       let score = LocationSensitiveDetection.score(
         prediction: prediction, reference: truth, frameCount: 300, matching: matching)
       #expect(counts(score) == [1, 0, 1], "\(matching)")
       #expect(abs(score.fScore - 2.0 / 3.0) < 1e-12)
     }
+    let l3das21 = LocationSensitiveDetection.score(
+      prediction: prediction, reference: truth, frameCount: 300, matching: .l3das21)
+    #expect(counts(l3das21) == [2, -1, 0])
+    #expect(l3das21.precision == 2 / (1 + DetectionScore.epsilon))
+    #expect(abs(l3das21.fScore - 4.0 / 3.0) < 1e-12)
+  }
+
+  @Test("L3DAS21 counts a frame with rows on one side twice")
+  func l3das21DoubleCounts() {
+    let truth = [row(0, .knock, 0, 0, 0)]
+    let prediction = [row(0, .knock, 0, 0, 0), row(1, .knock, 1, 1, 0)]
+    let score = LocationSensitiveDetection.score(
+      prediction: prediction, reference: truth, frameCount: 600, matching: .l3das21)
+    #expect(counts(score) == [1, 2, 0])
+    #expect(abs(score.fScore - 0.5) < 1e-12)
+    let mirrored = LocationSensitiveDetection.score(
+      prediction: truth, reference: prediction, frameCount: 600, matching: .l3das21)
+    #expect(counts(mirrored) == [1, 0, 2])
   }
 
   @Test("FACTS §3.2 Hungarian-vs-cardinality example at 1 m: one TP in both modes")

@@ -43,8 +43,8 @@ struct LeaderboardCommand: ParsableCommand {
   @Option(help: "Task 2: a prediction matches a truth of its class when closer than this, in metres.")
   var threshold: Double = 2.0
 
-  @Option(help: "Task 2: official (the L3DAS22 count) or one-to-one (maximum matching).")
-  var matching: LocationSensitiveDetection.Matching = .official
+  @Option(help: "Task 2: official (the L3DAS22 count), l3das21 (the L3DAS21 count) or one-to-one (maximum matching); default: the edition's.")
+  var matching: LocationSensitiveDetection.Matching?
 
   @Option(help: "Task 2: edition of the truth: 2022 (30 s scenes) or 2021 (60 s).")
   var edition: Edition = .l3das22
@@ -83,7 +83,7 @@ struct LeaderboardCommand: ParsableCommand {
       task: task == 1 ? .speechEnhancement : .soundEventLocalizationDetection,
       edition: task == 2 ? edition : nil,
       task1: task == 1 ? .init(transcriber: try asr.make()) : nil,
-      task2: .init(threshold: threshold, matching: matching, frameCount: edition.task2FrameCount))
+      task2: .init(threshold: threshold, matching: matching ?? edition.officialMatching, frameCount: edition.task2FrameCount))
     let entries = submissions.map(Leaderboard.Submission.init(argument:))
     let truthURL = URL(fileURLWithPath: truth, isDirectory: true)
     let inputs = [truthURL] + entries.map(\.url)

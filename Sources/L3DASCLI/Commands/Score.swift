@@ -7,6 +7,8 @@ import SpeechRecognition
 
 extension EmptyReferencePolicy: ExpressibleByArgument {}
 extension LocationSensitiveDetection.Matching: ExpressibleByArgument {}
+extension DCASEStyleSELD.Rules: ExpressibleByArgument {}
+extension DCASEStyleSELD.Averaging: ExpressibleByArgument {}
 
 /// `l3das score`: score a submission against the truth.
 struct Score: ParsableCommand {
@@ -23,7 +25,8 @@ struct Score: ParsableCommand {
       Task 2: --submission holds headerless <item>.csv files (frame,class,x,y,z); --truth is the \
       test split with labels/label_<item>.csv, or a folder of <item>.csv frame rows. TP/FP/FN are \
       summed over all files (micro F), with --matching official (the L3DAS22 count, leaderboard \
-      numbers) or one-to-one (maximum bipartite matching, the correct count).
+      numbers), l3das21 (the L3DAS21 count, its defects included) or one-to-one (maximum \
+      bipartite matching, the correct count); the default is the edition's own count.
       """)
 
   @Option(help: "The task: 1 (speech enhancement) or 2 (SELD).")
@@ -46,14 +49,20 @@ struct Score: ParsableCommand {
   @Option(help: "Task 2: a prediction matches a truth of its class when closer than this, in metres.")
   var threshold: Double = 2.0
 
-  @Option(help: "Task 2: official (the L3DAS22 count) or one-to-one (maximum matching).")
-  var matching: LocationSensitiveDetection.Matching = .official
+  @Option(help: "Task 2: official (the L3DAS22 count), l3das21 (the L3DAS21 count) or one-to-one (maximum matching); default: the edition's.")
+  var matching: LocationSensitiveDetection.Matching?
 
   @Option(help: "Task 2: label frames per file (default: the edition's, 300 for 2022, 600 for 2021).")
   var frames: Int?
 
   @Option(help: "Task 2: edition of the truth files: 2022 (30 s scenes) or 2021 (60 s).")
   var edition: Edition = .l3das22
+
+  @Option(help: "Task 2: the extra DCASE-style report follows the DCASE 2021 or the DCASE 2022/2023 SELD metric code.")
+  var dcase: DCASEStyleSELD.Rules = .dcase2021
+
+  @Option(help: "Task 2: with --dcase 2022, macro (class-wise, DCASE's default) or micro averaging.")
+  var dcaseAverage: DCASEStyleSELD.Averaging?
 
   @Option(help: "Also write per-file values to this CSV file.")
   var perFileCSV: String?
@@ -78,6 +87,9 @@ struct Score: ParsableCommand {
     if task == 2 {
       try Limits.check(threshold, "--threshold", in: 1e-6...Limits.maxThreshold, unit: "metres")
       try Limits.check(frames, "--frames", in: 1...Limits.maxFrames)
+      if dcase == .dcase2021 && dcaseAverage == .macro {
+        throw ValidationError("--dcase-average macro needs --dcase 2022: DCASE 2021 has only the micro average")
+      }
     }
   }
 
@@ -99,7 +111,9 @@ struct Score: ParsableCommand {
   private var truthURL: URL { URL(fileURLWithPath: truth, isDirectory: true) }
 
   private var task2Options: Task2Scoring.Options {
-    Task2Scoring.Options(threshold: threshold, matching: matching, frameCount: frames ?? edition.task2FrameCount)
+    Task2Scoring.Options(
+      threshold: threshold, matching: matching ?? edition.officialMatching, frameCount: frames ?? edition.task2FrameCount,
+      dcase: DCASEStyleSELD.Variant(rules: dcase, averaging: dcaseAverage))
   }
 
   /// Scores one shard and writes its partial result.
@@ -237,7 +251,7 @@ enum ScorePrinting {
       print("    \(name) \(String(format: "%6d  %6d  %6d  %6.4f", c.score.truePositives, c.score.falsePositives, c.score.falseNegatives, c.score.fScore))")
     }
     if let d = report.dcaseStyle {
-      print("  DCASE-style (1 s segments, < \(d.threshold) m): ER \(fixed(d.errorRate))  F \(fixed(d.fScore))  LE \(d.localizationError.map { fixed($0) + " m" } ?? "n/a")  LR \(fixed(d.localizationRecall))")
+      print("  " + d.summary)
     }
     if output.verbose {
       for file in report.perFile {

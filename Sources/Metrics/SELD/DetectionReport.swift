@@ -6,7 +6,9 @@ public import Datasets
 /// (`sys.float_info.epsilon`, the same as `np.finfo(float).eps`), placed exactly as in
 /// L3DAS22 `metrics.py` / `evaluate_baseline_task2.py`:
 /// `P = TP / (TP + FP + ε)`, `R = TP / (TP + FN + ε)`, `F = 2 · ((P · R) / (P + R + ε))`.
-/// So the F score is bit-for-bit the official one, and 0 (not NaN) when nothing matched.
+/// So the F score is bit-for-bit the official one, and 0 (not NaN) when nothing matched. The
+/// counts are not checked: L3DAS21's count (`Matching.l3das21`) gives negative false positives,
+/// and the formulas then give what its scripts print (precision and F above 1 included).
 ///
 /// Encodes as `{truePositives, falsePositives, falseNegatives, precision, recall, fScore}`.
 public struct DetectionScore: Sendable, Hashable, Codable {
@@ -109,14 +111,16 @@ public struct DetectionReport: Sendable, Equatable, Codable {
   public var total: DetectionScore
   /// One entry per class, in id order, counted over all files.
   ///
-  /// With `.oneToOne` the per-class counts add up to `total`. With `.official` they apply the
+  /// With `.oneToOne` and `.l3das21` the per-class counts add up to `total` (with `.l3das21` a
+  /// class's FP can be negative, as the total's can). With `.official` they apply the
   /// official rule within each class of each frame; because that rule takes
   /// `min(#matched predictions, #matched references)` over all classes of a frame at once, the
   /// per-class true positives can add up to less than `total.truePositives` (never more).
   public var perClass: [ClassScore]
   /// One entry per `update` call, in call order.
   public var perFile: [FileScore]
-  /// The DCASE 2021-style segment metrics, when requested (see `DCASEStyleSELD`).
+  /// The DCASE-style segment metrics (DCASE 2021 or 2022 rules), when requested (see
+  /// `DCASEStyleSELD`).
   public var dcaseStyle: DCASEStyleSELDReport?
 }
 
@@ -177,14 +181,21 @@ extension DetectionFileRecord {
 }
 
 extension DCASEStyleSELDReport.Tally {
-  /// Whether every count is in 0…2^40 and the localisation-error sum is finite and ≥ 0.
+  /// Whether every count is in 0…2^40, there are 14 classes, and the localisation-error sums
+  /// are finite and ≥ 0.
   public var isPlausible: Bool {
-    let counts = [
-      truePositives, falsePositives, falseNegatives, substitutions, deletions, insertions,
-      referenceCount, localizationTruePositives, localizationFalsePositives,
-      localizationFalseNegatives,
-    ]
-    return counts.allSatisfy { (0...DetectionScore.plausibleCountLimit).contains($0) }
-      && totalLocalizationError.isFinite && totalLocalizationError >= 0
+    let limit = DetectionScore.plausibleCountLimit
+    guard [substitutions, deletions, insertions].allSatisfy({ (0...limit).contains($0) }),
+      totalLocalizationError.isFinite, totalLocalizationError >= 0,
+      classes.count == SoundClass.allCases.count
+    else { return false }
+    return classes.allSatisfy { c in
+      [
+        c.truePositives, c.falsePositives, c.spatialFalsePositives, c.falseNegatives,
+        c.referenceCount, c.localizationTruePositives, c.localizationFalsePositives,
+        c.localizationFalseNegatives,
+      ].allSatisfy { (0...limit).contains($0) } && c.totalLocalizationError.isFinite
+        && c.totalLocalizationError >= 0
+    }
   }
 }

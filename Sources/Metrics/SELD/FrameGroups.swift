@@ -22,6 +22,13 @@ struct FrameGroups: Sendable {
   /// Scratch for the unsorted case.
   private var cursors: [Int] = []
 
+  /// The largest frame index holding a row; nil when there is none.
+  var lastOccupiedFrame: Int? {
+    var frame = starts.count - 2
+    while frame >= 0 && starts[frame + 1] == starts[frame] { frame -= 1 }
+    return frame >= 0 ? frame : nil
+  }
+
   /// Regroups `rows` for a file of `frameCount` frames.
   ///
   /// - Precondition: every row's frame is in `0..<frameCount`.

@@ -103,21 +103,54 @@ private struct Scratch {
     prediction p: Rows, reference r: Rows, threshold: Double,
     matching: LocationSensitiveDetection.Matching, total: inout DetectionScore
   ) {
+    // L3DAS21 adds a one-sided frame's rows in its "no truth" / "no prediction" branch and
+    // then once more as `#rows − matched` with matched = 0 (see `Matching.l3das21`).
+    let oneSidedWeight = matching == .l3das21 ? 2 : 1
     if r.isEmpty {
       // Official: "no reference → every prediction is a false positive".
-      total.falsePositives += p.count
-      for row in p { classTallies[3 * row.classID + 1] += 1 }
+      total.falsePositives += oneSidedWeight * p.count
+      for row in p { classTallies[3 * row.classID + 1] += oneSidedWeight }
       return
     }
     if p.isEmpty {
-      total.falseNegatives += r.count
-      for row in r { classTallies[3 * row.classID + 2] += 1 }
+      total.falseNegatives += oneSidedWeight * r.count
+      for row in r { classTallies[3 * row.classID + 2] += oneSidedWeight }
       return
     }
     switch matching {
     case .official: countOfficial(p, r, threshold, &total)
     case .oneToOne: countOneToOne(p, r, threshold, &total)
+    case .l3das21: countL3DAS21(p, r, threshold, &total)
     }
+  }
+
+  /// L3DAS21 rule (`metrics.py` at a6ac3ca): matched = the number of references with at least
+  /// one prediction of their class strictly within the threshold, however many references share
+  /// that prediction; TP += matched, FP += #pred − matched (negative when more references than
+  /// predictions match), FN += #ref − matched. Per class: TP and FN from the class's references,
+  /// FP = the class's predictions minus its matched references, so the classes add up to the
+  /// total.
+  private func countL3DAS21(
+    _ p: Rows, _ r: Rows, _ threshold: Double, _ total: inout DetectionScore
+  ) {
+    var matched = 0
+    for reference in r {
+      let hit = p.contains { prediction in
+        prediction.classID == reference.classID && reference.distance(to: prediction) < threshold
+      }
+      let base = 3 * reference.classID
+      if hit {
+        matched += 1
+        classTallies[base] += 1
+        classTallies[base + 1] -= 1
+      } else {
+        classTallies[base + 2] += 1
+      }
+    }
+    for prediction in p { classTallies[3 * prediction.classID + 1] += 1 }
+    total.truePositives += matched
+    total.falsePositives += p.count - matched
+    total.falseNegatives += r.count - matched
   }
 
   /// L3DAS22 final rule: matched = min(#distinct predictions, #distinct references) over all

@@ -1,4 +1,4 @@
-import Datasets
+public import Datasets
 import Foundation
 import L3DASCore
 
@@ -20,6 +20,13 @@ import L3DASCore
 /// - `.oneToOne`: the size of a maximum one-to-one matching of the same pairs (augmenting
 ///   paths), i.e. the largest number of disjoint (prediction, reference) pairs. Never more than
 ///   the official count.
+/// - `.l3das21`: the L3DAS21 function (l3das/L3DAS21 `metrics.py` at a6ac3ca), defect for
+///   defect, so that the published L3DAS21 numbers can be reproduced: `matched` = the number of
+///   references with at least one prediction of their class within the threshold (so
+///   `FP = #predictions − matched` can be **negative**: two references near one prediction give
+///   TP 2, FP −1), and a frame with rows on one side only is counted **twice** (FP += 2 ·
+///   #predictions, or FN += 2 · #references). With a negative FP total, precision (and F) can
+///   exceed 1, exactly as the official scripts print them.
 ///
 /// Across files TP/FP/FN are summed, then precision, recall and F are computed once (micro
 /// average) with the official ε placement (`DetectionScore`). Per-file scores equal what the
@@ -48,6 +55,9 @@ public struct LocationSensitiveDetection: Sendable {
     case official
     /// A maximum-cardinality one-to-one matching of the pairs that can match.
     case oneToOne = "one-to-one"
+    /// The L3DAS21 count, defect-compatible: references with any match are matched (FP can be
+    /// negative) and one-sided frames are counted twice. Reproduces the L3DAS21 numbers.
+    case l3das21
   }
 
   /// The distance threshold in metres; a pair matches only if its distance is `< threshold`.
@@ -68,15 +78,16 @@ public struct LocationSensitiveDetection: Sendable {
   ///
   /// - Parameters:
   ///   - threshold: metres (> 0); the official default is 2.0 (L3DAS21/22); L3DAS23 used 1.75.
-  ///   - matching: `.official` (default) reproduces the challenge; `.oneToOne` is the
-  ///     corrected count.
+  ///   - matching: `.official` (default) reproduces L3DAS22/23, `.l3das21` L3DAS21
+  ///     (`Edition.officialMatching`); `.oneToOne` is the corrected count.
   ///   - frameCount: frames per file (≥ 1), `Edition.task2FrameCount` (300 or 600). Note the
   ///     official function's own default of 100 is wrong for every edition (FACTS §3.2).
   ///   - includeDCASEStyle: also accumulate `DCASEStyleSELD` (same threshold, 1-s segments)
   ///     and put it in `report.dcaseStyle`.
+  ///   - dcaseVariant: the DCASE rules and averaging of that report (default DCASE 2021).
   public init(
     threshold: Double = 2.0, matching: Matching = .official, frameCount: Int,
-    includeDCASEStyle: Bool = false
+    includeDCASEStyle: Bool = false, dcaseVariant: DCASEStyleSELD.Variant = .dcase2021
   ) {
     precondition(threshold > 0, "threshold must be positive, got \(threshold)")
     precondition(frameCount >= 1, "frameCount must be at least 1, got \(frameCount)")
@@ -84,7 +95,8 @@ public struct LocationSensitiveDetection: Sendable {
     self.matching = matching
     self.frameCount = frameCount
     if includeDCASEStyle {
-      dcaseStyle = DCASEStyleSELD(threshold: threshold, frameCount: frameCount)
+      dcaseStyle = DCASEStyleSELD(
+        threshold: threshold, frameCount: frameCount, variant: dcaseVariant)
     }
   }
 
@@ -226,6 +238,18 @@ public struct LocationSensitiveDetection: Sendable {
     var metric = LocationSensitiveDetection(
       threshold: threshold, matching: matching, frameCount: frameCount)
     return metric.update(prediction: prediction, reference: reference, file: "")
+  }
+}
+
+extension Edition {
+  /// The count the edition's leaderboard used: `.l3das21` for L3DAS21 (its `metrics.py` before
+  /// the fix), `.official` for L3DAS22 (and L3DAS23). The default `--matching` of `score` and
+  /// `leaderboard`.
+  public var officialMatching: LocationSensitiveDetection.Matching {
+    switch self {
+    case .l3das21: .l3das21
+    case .l3das22: .official
+    }
   }
 }
 
