@@ -255,7 +255,7 @@ let package = Package(
       dependencies: [
         "L3DASCLI", "AudioIO", "Datasets", "Metrics", "Submission", "NumPyIO", "_TestSupport",
       ],
-      exclude: ["Snapshots"], swiftSettings: swiftSettings),
+      exclude: ["Snapshots"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
     .testTarget(
       name: "ReportsTests",
       dependencies: [

@@ -1,6 +1,7 @@
 // Multi-head scaled dot-product attention, streamed over key blocks for inference.
 import Foundation
 internal import TensorModule
+internal import _NNKernels
 
 extension Tensor {
   /// Multi-head scaled dot-product attention without a mask, PyTorch
@@ -107,24 +108,9 @@ func streamingAttention<S: NNScalar>(
                 transA: false, transB: true, m: rows, n: cols, k: d, alpha: scale,
                 a: qh + r0 * width, lda: width, b: kh + c0 * width, ldb: width, beta: 0, c: s,
                 ldc: cols)
-              for i in 0..<rows {
-                let row = s + i * cols
-                var m = maxima[i]
-                for j in 0..<cols { m = Swift.max(m, row[j]) }
-                let correction = c0 == 0 ? 0 : S.exp(maxima[i] - m)
-                var total: S = 0
-                for j in 0..<cols {
-                  let e = S.exp(row[j] - m)
-                  row[j] = e
-                  total += e
-                }
-                sums[i] = sums[i] * correction + total
-                maxima[i] = m
-                if c0 > 0 {
-                  let a = acc + i * d
-                  for j in 0..<d { a[j] *= correction }
-                }
-              }
+              onlineSoftmaxBlock(
+                rows: rows, cols: cols, scores: s, maxima: &maxima, sums: &sums, accumulator: acc,
+                width: d, first: c0 == 0)
               S.gemm(
                 transA: false, transB: false, m: rows, n: d, k: cols, alpha: 1, a: s, lda: cols,
                 b: vh + c0 * width, ldb: width, beta: c0 == 0 ? 0 : 1, c: acc, ldc: d)
@@ -141,6 +127,45 @@ func streamingAttention<S: NNScalar>(
         }
       }
     }
+  }
+}
+
+/// One key block of the online softmax: running maxima and sums updated, scores replaced by
+/// their exponentials relative to the new maxima, earlier partial outputs rescaled. `Float` runs
+/// the vectorised C kernel.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
+func onlineSoftmaxBlock<S: NNScalar>(
+  rows: Int, cols: Int, scores s: UnsafeMutablePointer<S>, maxima: inout [S], sums: inout [S],
+  accumulator acc: UnsafeMutablePointer<S>, width d: Int, first: Bool
+) {
+  if S.self == Float.self {
+    maxima.withUnsafeMutableBufferPointer { m in
+      sums.withUnsafeMutableBufferPointer { t in
+        l3das_online_softmax_block_f32(
+          rows, cols, mutableFloat(s), mutableFloat(m.baseAddress!), mutableFloat(t.baseAddress!),
+          mutableFloat(acc), d, first ? 1 : 0)
+      }
+    }
+    return
+  }
+  for i in 0..<rows {
+    let row = s + i * cols
+    var m = first ? -S.infinity : maxima[i]
+    for j in 0..<cols { m = Swift.max(m, row[j]) }
+    var total: S = 0
+    for j in 0..<cols {
+      row[j] = S.exp(row[j] - m)
+      total += row[j]
+    }
+    if first {
+      sums[i] = total
+    } else {
+      let correction = S.exp(maxima[i] - m)
+      sums[i] = sums[i] * correction + total
+      for j in 0..<d { acc[i * d + j] *= correction }
+    }
+    maxima[i] = m
   }
 }
 

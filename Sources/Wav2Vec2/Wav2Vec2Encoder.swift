@@ -12,13 +12,13 @@ public final class Wav2Vec2Encoder<Scalar: NNScalar>: Layer {
   /// `layers`.
   public let layers: Sequential<Scalar>
 
-  init(_ c: Wav2Vec2Configuration, using rng: inout some RandomNumberGenerator) {
+  init(_ c: Wav2Vec2Configuration) {
     configuration = c
     positionalConv = Conv1d(
-      inChannels: c.hiddenSize, outChannels: c.hiddenSize, kernelSize: c.positionalKernel,
-      padding: c.positionalKernel / 2, groups: c.positionalGroups, using: &rng)
+      weight: zeroTensor([c.hiddenSize, c.hiddenSize / c.positionalGroups, c.positionalKernel]),
+      bias: zeroTensor([c.hiddenSize]), padding: c.positionalKernel / 2, groups: c.positionalGroups)
     layerNorm = LayerNorm(normalizedShape: [c.hiddenSize], epsilon: Scalar(c.layerNormEpsilon))
-    layers = Sequential((0..<c.layerCount).map { _ in Wav2Vec2EncoderLayer(c, using: &rng) })
+    layers = Sequential((0..<c.layerCount).map { _ in Wav2Vec2EncoderLayer(c) })
   }
 
   public var ownParameters: [(name: String, tensor: Tensor<Scalar>)] { [] }
@@ -62,18 +62,18 @@ final class Wav2Vec2EncoderLayer<Scalar: NNScalar>: Layer {
   let feedForwardOutput: Linear<Scalar>
   let finalNorm: LayerNorm<Scalar>
 
-  init(_ c: Wav2Vec2Configuration, using rng: inout some RandomNumberGenerator) {
+  init(_ c: Wav2Vec2Configuration) {
     stable = c.stableLayerNorm
     heads = c.headCount
     activation = c.hiddenActivation
     let h = c.hiddenSize
-    query = Linear(inFeatures: h, outFeatures: h, using: &rng)
-    key = Linear(inFeatures: h, outFeatures: h, using: &rng)
-    value = Linear(inFeatures: h, outFeatures: h, using: &rng)
-    output = Linear(inFeatures: h, outFeatures: h, using: &rng)
+    query = zeroLinear(h, h)
+    key = zeroLinear(h, h)
+    value = zeroLinear(h, h)
+    output = zeroLinear(h, h)
     attentionNorm = LayerNorm(normalizedShape: [h], epsilon: Scalar(c.layerNormEpsilon))
-    intermediate = Linear(inFeatures: h, outFeatures: c.intermediateSize, using: &rng)
-    feedForwardOutput = Linear(inFeatures: c.intermediateSize, outFeatures: h, using: &rng)
+    intermediate = zeroLinear(h, c.intermediateSize)
+    feedForwardOutput = zeroLinear(c.intermediateSize, h)
     finalNorm = LayerNorm(normalizedShape: [h], epsilon: Scalar(c.layerNormEpsilon))
   }
 

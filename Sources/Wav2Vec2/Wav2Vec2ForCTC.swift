@@ -33,17 +33,33 @@ public final class Wav2Vec2ForCTC<Scalar: NNScalar>: Module {
   /// `lm_head`.
   public let head: Linear<Scalar>
 
-  /// A model with PyTorch's default initialisation (to be replaced by ``load(from:)``).
-  public init(_ configuration: Wav2Vec2Configuration, using rng: inout some RandomNumberGenerator) {
+  /// A model whose parameters are all zero, to be filled by ``load(from:)`` (nothing is drawn:
+  /// 94 M parameters cost only their allocation). Parameters do not require gradients (mark them
+  /// with `setRequiresGrad(true)` to train).
+  public init(_ configuration: Wav2Vec2Configuration) {
     self.configuration = configuration
-    backbone = Wav2Vec2Backbone(configuration, using: &rng)
-    head = Linear(inFeatures: configuration.hiddenSize, outFeatures: configuration.vocabularySize, using: &rng)
+    backbone = Wav2Vec2Backbone(configuration)
+    head = zeroLinear(configuration.hiddenSize, configuration.vocabularySize)
+    for parameter in parameters() { parameter.setRequiresGrad(false) }
   }
 
-  /// A model with seeded default initialisation.
-  public convenience init(_ configuration: Wav2Vec2Configuration, seed: UInt64 = 0) {
+  /// A model with seeded random parameters: U(−1/√fanIn, 1/√fanIn) for every weight and bias
+  /// (PyTorch's default for Linear and Conv1d; fanIn from the weight's shape), norms at weight 1
+  /// and bias 0. For benchmarks and tests.
+  public convenience init(_ configuration: Wav2Vec2Configuration, seed: UInt64) {
+    self.init(configuration)
     var rng = SplitMix64(seed: seed)
-    self.init(configuration, using: &rng)
+    var bound = 1.0
+    for (name, tensor) in namedParameters() {
+      let isNorm = name.contains("norm")
+      if tensor.rank >= 2 { bound = 1 / Double(tensor.shape.dropFirst().reduce(1, *)).squareRoot() }
+      if isNorm {
+        tensor.scalars = [Scalar](repeating: name.hasSuffix("weight") ? 1 : 0, count: tensor.count)
+        continue
+      }
+      // Draws in registration order; a bias takes the bound of the weight before it.
+      tensor.scalars = uniformValues(count: tensor.count, bound: bound, using: &rng)
+    }
   }
 
   public var ownParameters: [(name: String, tensor: Tensor<Scalar>)] { [] }
@@ -70,17 +86,13 @@ public final class Wav2Vec2Backbone<Scalar: NNScalar>: Layer {
   /// `encoder`.
   public let encoder: Wav2Vec2Encoder<Scalar>
 
-  init(_ c: Wav2Vec2Configuration, using rng: inout some RandomNumberGenerator) {
+  init(_ c: Wav2Vec2Configuration) {
     configuration = c
-    var layers: [any Layer<Scalar>] = []
-    for i in c.convolutionChannels.indices {
-      layers.append(Wav2Vec2ConvLayer(c, index: i, using: &rng))
-    }
-    featureEncoder = Sequential(layers)
+    featureEncoder = Sequential(c.convolutionChannels.indices.map { Wav2Vec2ConvLayer(c, index: $0) })
     let channels = c.convolutionChannels.last ?? 1
     projectionNorm = LayerNorm(normalizedShape: [channels], epsilon: Scalar(c.layerNormEpsilon))
-    projection = Linear(inFeatures: channels, outFeatures: c.hiddenSize, using: &rng)
-    encoder = Wav2Vec2Encoder(c, using: &rng)
+    projection = zeroLinear(channels, c.hiddenSize)
+    encoder = Wav2Vec2Encoder(c)
   }
 
   public var ownParameters: [(name: String, tensor: Tensor<Scalar>)] { [] }
@@ -117,12 +129,12 @@ final class Wav2Vec2ConvLayer<Scalar: NNScalar>: Layer {
   let layerNorm: LayerNorm<Scalar>?
   let activation: Wav2Vec2Configuration.Activation
 
-  init(_ c: Wav2Vec2Configuration, index i: Int, using rng: inout some RandomNumberGenerator) {
+  init(_ c: Wav2Vec2Configuration, index i: Int) {
     let inChannels = i == 0 ? 1 : c.convolutionChannels[i - 1]
     let channels = c.convolutionChannels[i]
     conv = Conv1d(
-      inChannels: inChannels, outChannels: channels, kernelSize: c.convolutionKernels[i],
-      stride: c.convolutionStrides[i], bias: c.convolutionBias, using: &rng)
+      weight: zeroTensor([channels, inChannels, c.convolutionKernels[i]]),
+      bias: c.convolutionBias ? zeroTensor([channels]) : nil, stride: c.convolutionStrides[i])
     switch c.featureNorm {
     case .group:
       groupNorm = i == 0 ? GroupNorm(groups: channels, channels: channels) : nil
@@ -148,6 +160,34 @@ final class Wav2Vec2ConvLayer<Scalar: NNScalar>: Layer {
     if let layerNorm { x = layerNorm(x.transposed(1, 2)).transposed(1, 2) }
     return x.activated(activation)
   }
+}
+
+/// `count` draws of U(−bound, bound) from the top 53 bits of each SplitMix64 output.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+func uniformValues<Scalar: NNScalar>(count: Int, bound: Double, using rng: inout SplitMix64) -> [Scalar] {
+  [Scalar](unsafeUninitializedCapacity: count) { buffer, initialized in
+    for i in 0..<count { buffer[i] = Scalar((Double(rng.next() >> 11) * 0x1p-53 * 2 - 1) * bound) }
+    initialized = count
+  }
+}
+
+/// A Linear layer of zeros (`[out, in]` weight, `[out]` bias), to be loaded.
+func zeroLinear<Scalar: NNScalar>(_ inFeatures: Int, _ outFeatures: Int) -> Linear<Scalar> {
+  Linear(weight: zeroTensor([outFeatures, inFeatures]), bias: zeroTensor([outFeatures]))
+}
+
+/// A tensor of zeros, allocated without a per-element generic fill (94 M parameters).
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+func zeroTensor<Scalar: NNScalar>(_ shape: [Int]) -> Tensor<Scalar> {
+  let count = shape.reduce(1, *)
+  return Tensor(
+    shape: shape,
+    scalars: [Scalar](unsafeUninitializedCapacity: count) { buffer, initialized in
+      UnsafeMutableRawBufferPointer(buffer).initializeMemory(as: UInt8.self, repeating: 0)
+      initialized = count
+    })
 }
 
 extension Tensor {

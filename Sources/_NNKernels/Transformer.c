@@ -51,12 +51,17 @@ static inline float erf_f32(float x) {
   return a < 1.0f ? erf_small(x) : large;
 }
 
-KERNEL void l3das_erf_f32(ptrdiff_t count, const float *restrict x, float *restrict out) {
+// The elementwise loops may run in place (out == x): each output depends only on the input at
+// the same index, so vectorising is safe, which the compiler cannot prove by itself (it would
+// fall back to the scalar loop when the pointers are equal).
+KERNEL void l3das_erf_f32(ptrdiff_t count, const float *x, float *out) {
+#pragma clang loop vectorize(assume_safety)
   for (ptrdiff_t i = 0; i < count; i++) out[i] = erf_f32(x[i]);
 }
 
 KERNEL void l3das_gelu_f32(ptrdiff_t count, const float *x, float *out) {
   // 0.5·x·(1 + erf(x/√2)); for x/√2 ≤ −1, 1 + erf = erfc(|x|/√2) directly (no cancellation).
+#pragma clang loop vectorize(assume_safety)
   for (ptrdiff_t i = 0; i < count; i++) {
     float v = x[i];
     float z = v * 0.70710678118654752f;
@@ -111,5 +116,35 @@ KERNEL void l3das_softmax_rows_f32(ptrdiff_t rows, ptrdiff_t length, float *x, p
     }
     float inv = 1.0f / s;
     for (ptrdiff_t j = 0; j < length; j++) row[j] *= inv;
+  }
+}
+
+KERNEL void l3das_online_softmax_block_f32(
+    ptrdiff_t rows, ptrdiff_t cols, float *scores, float *maxima, float *sums, float *accumulator,
+    ptrdiff_t width, int first) {
+  for (ptrdiff_t i = 0; i < rows; i++) {
+    float *row = scores + i * cols;
+    // The block's maximum and the sum of its exponentials are reductions: reassociating them
+    // lets them vectorise (the result differs from a sequential sum by rounding only).
+    float m = first ? -INFINITY : maxima[i];
+    {
+#pragma clang fp reassociate(on)
+      for (ptrdiff_t j = 0; j < cols; j++) m = row[j] > m ? row[j] : m;
+    }
+    for (ptrdiff_t j = 0; j < cols; j++) row[j] = exp_f32(row[j] - m);
+    float total = 0;
+    {
+#pragma clang fp reassociate(on)
+      for (ptrdiff_t j = 0; j < cols; j++) total += row[j];
+    }
+    if (first) {
+      sums[i] = total;
+    } else {
+      float correction = exp_f32(maxima[i] - m);
+      sums[i] = sums[i] * correction + total;
+      float *a = accumulator + i * width;
+      for (ptrdiff_t j = 0; j < width; j++) a[j] *= correction;
+    }
+    maxima[i] = m;
   }
 }

@@ -63,4 +63,12 @@ void l3das_layer_norm_rows_f32(
 /// Softmax of each of `rows` rows of `length` values in place (row stride `ldx`).
 void l3das_softmax_rows_f32(ptrdiff_t rows, ptrdiff_t length, float *x, ptrdiff_t ldx);
 
+/// One key block of the streamed ("online") softmax of attention: for each of `rows` rows of
+/// `cols` scores, the running maximum `maxima` and sum `sums` are updated, the scores are
+/// replaced by exp(score − new maximum), and the row of `accumulator` (`width` values, the
+/// partial output) is rescaled by exp(old − new maximum). `first` starts the rows afresh.
+void l3das_online_softmax_block_f32(
+    ptrdiff_t rows, ptrdiff_t cols, float *scores, float *maxima, float *sums, float *accumulator,
+    ptrdiff_t width, int first);
+
 #endif
