@@ -218,7 +218,7 @@ let package = Package(
         "TorchCheckpoint", "SafeTensors", "_TestSupport",
         .product(name: "ZIPFoundation", package: "ZIPFoundation"),
       ],
-      swiftSettings: swiftSettings),
+      resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
     .testTarget(
       name: "Wav2Vec2Tests",
       dependencies: [

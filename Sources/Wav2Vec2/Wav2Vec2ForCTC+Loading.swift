@@ -26,6 +26,8 @@ extension Wav2Vec2ForCTC {
     var values: [[Scalar]] = []
     func read(_ name: String) throws -> [Scalar] {
       do {
+        // Float models read Float directly: no Double copy of 94 M parameters.
+        if Scalar.self == Float.self, let values = try file.floats(name) as? [Scalar] { return values }
         return try file.doubles(name).map { Scalar($0) }
       } catch {
         throw StateDictError(
