@@ -107,8 +107,10 @@ public final class Wav2Vec2Backbone<Scalar: NNScalar>: Layer {
   /// Hidden states `[N, T, H]` of input `[N, L]`.
   public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
     precondition(input.rank == 2, "wav2vec2 takes [N, samples], got \(input.shape)")
-    let features = featureEncoder(input.reshaped([input.shape[0], 1, input.shape[1]]))  // [N, C, T]
-    return encoder(projection(projectionNorm(features.transposed(1, 2))))
+    // Channels-last throughout: [N, L, 1] → [N, T, C] (the feature encoder's convolutions are
+    // GEMMs on strided views of their input, with no unfolding and no transposes).
+    let features = featureEncoder(input.reshaped([input.shape[0], input.shape[1], 1]))
+    return encoder(projection(projectionNorm(features)))
   }
 }
 
@@ -120,8 +122,9 @@ final class NamedContainer<Scalar: NNScalar>: Module {
   var ownParameters: [(name: String, tensor: Tensor<Scalar>)] { [] }
 }
 
-/// One feature-encoder layer: `conv` → optional `layer_norm` (GroupNorm or LayerNorm) →
-/// activation; `[N, Cin, L]` → `[N, C, ⌊(L − k)/s⌋ + 1]`.
+/// One feature-encoder layer: `conv` → optional `layer_norm` (GroupNorm over time or LayerNorm
+/// over channels) → activation, on channels-last sequences: `[N, L, Cin]` →
+/// `[N, ⌊(L − k)/s⌋ + 1, C]`.
 final class Wav2Vec2ConvLayer<Scalar: NNScalar>: Layer {
   var isTraining = false
   let conv: Conv1d<Scalar>
@@ -155,9 +158,11 @@ final class Wav2Vec2ConvLayer<Scalar: NNScalar>: Layer {
   }
 
   func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
-    var x = conv(input)
-    if let groupNorm { x = groupNorm(x) }
-    if let layerNorm { x = layerNorm(x.transposed(1, 2)).transposed(1, 2) }
+    var x = input.conv1dChannelsLast(weight: conv.weight, bias: conv.bias, stride: conv.stride)
+    if let groupNorm {
+      x = x.channelGroupNormChannelsLast(weight: groupNorm.weight, bias: groupNorm.bias, epsilon: groupNorm.epsilon)
+    }
+    if let layerNorm { x = layerNorm(x) }
     return x.activated(activation)
   }
 }

@@ -148,3 +148,40 @@ KERNEL void l3das_online_softmax_block_f32(
     maxima[i] = m;
   }
 }
+
+KERNEL void l3das_column_norm_f32(
+    ptrdiff_t rows, ptrdiff_t cols, const float *x, const float *weight, const float *bias,
+    float epsilon, float *out, double *scratch) {
+  // scratch: 3·cols doubles (sums, squared deviations, then the per-column scale and shift as
+  // floats). Rows are read in order, so each pass streams the matrix once and the per-column
+  // accumulators stay in cache.
+  double *sums = scratch, *squares = scratch + cols;
+  for (ptrdiff_t c = 0; c < cols; c++) sums[c] = squares[c] = 0;
+  for (ptrdiff_t r = 0; r < rows; r++) {
+    const float *row = x + r * cols;
+    for (ptrdiff_t c = 0; c < cols; c++) sums[c] += row[c];
+  }
+  for (ptrdiff_t c = 0; c < cols; c++) sums[c] /= (double)rows;
+  for (ptrdiff_t r = 0; r < rows; r++) {
+    const float *row = x + r * cols;
+    for (ptrdiff_t c = 0; c < cols; c++) {
+      double d = (double)row[c] - sums[c];
+      squares[c] += d * d;
+    }
+  }
+  // Per column: y = (x − mean)·scale + shift, scale = weight/√(var + ε), shift = bias − mean·scale.
+  float *scale = (float *)(scratch + 2 * cols), *shift = scale + cols;
+  for (ptrdiff_t c = 0; c < cols; c++) {
+    double inv = 1.0 / sqrt(squares[c] / (double)rows + (double)epsilon);
+    double s = (weight ? weight[c] : 1.0) * inv;
+    double b = (bias ? bias[c] : 0.0) - sums[c] * s;
+    scale[c] = (float)s;
+    shift[c] = (float)b;
+  }
+  for (ptrdiff_t r = 0; r < rows; r++) {
+    const float *row = x + r * cols;
+    float *o = out + r * cols;
+#pragma clang loop vectorize(assume_safety)
+    for (ptrdiff_t c = 0; c < cols; c++) o[c] = row[c] * scale[c] + shift[c];
+  }
+}

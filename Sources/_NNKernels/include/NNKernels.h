@@ -71,4 +71,12 @@ void l3das_online_softmax_block_f32(
     ptrdiff_t rows, ptrdiff_t cols, float *scores, float *maxima, float *sums, float *accumulator,
     ptrdiff_t width, int first);
 
+/// Normalisation of each column of a `rows` × `cols` row-major matrix over its rows (group norm
+/// with one channel per group on channels-last data, `[time, channels]`): mean and biased
+/// variance in double, then ·weight + bias per column (either may be NULL). `out` may equal
+/// `x`; `scratch` holds 3·cols doubles.
+void l3das_column_norm_f32(
+    ptrdiff_t rows, ptrdiff_t cols, const float *x, const float *weight, const float *bias,
+    float epsilon, float *out, double *scratch);
+
 #endif
