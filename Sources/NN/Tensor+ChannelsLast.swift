@@ -73,20 +73,38 @@ extension Tensor {
   @_specialize(where Scalar == Double)
   public func channelGroupNormChannelsLast(weight: Tensor?, bias: Tensor?, epsilon: Scalar = 1e-5) -> Tensor {
     precondition(rank == 3, "channelGroupNormChannelsLast needs [N, L, C], got \(shape)")
-    let (n, length, channels) = (shape[0], shape[1], shape[2])
+    let channels = shape[2]
     if Tensor.recording([self] + [weight, bias].compactMap { $0 }) || Scalar.self != Float.self {
       return transposed(1, 2).groupNorm(groups: channels, weight: weight, bias: bias, epsilon: epsilon).transposed(1, 2)
     }
-    var y = [Scalar](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+    let y = Tensor(shape: shape, scalars: [Scalar](unsafeUninitializedCapacity: count) { _, initialized in initialized = count })
+    normalizeChannels(into: y, weight: weight, bias: bias, epsilon: epsilon)
+    return y
+  }
+
+  /// ``channelGroupNormChannelsLast(weight:bias:epsilon:)`` in place, for inference (`Float`,
+  /// no gradients anywhere): saves a copy of the sequence.
+  public func formChannelGroupNormChannelsLast(weight: Tensor?, bias: Tensor?, epsilon: Scalar = 1e-5) {
+    precondition(
+      Scalar.self == Float.self && rank == 3 && !Tensor.recording([self] + [weight, bias].compactMap { $0 }),
+      "formChannelGroupNormChannelsLast needs a Float [N, L, C] tensor without gradients")
+    normalizeChannels(into: self, weight: weight, bias: bias, epsilon: epsilon)
+  }
+
+  /// The column normalisation of each sample of `self` written to `y` (which may be `self`).
+  private func normalizeChannels(into y: Tensor, weight: Tensor?, bias: Tensor?, epsilon: Scalar) {
+    let (n, length, channels) = (shape[0], shape[1], shape[2])
     var scratch = [Double](repeating: 0, count: 3 * channels)
-    scalars.withUnsafeBufferPointer { px in
-      y.withUnsafeMutableBufferPointer { py in
+    let source = y === self ? nil : scalars
+    y.scalars.withUnsafeMutableBufferPointer { py in
+      (source ?? []).withUnsafeBufferPointer { ps in
+        let px = source == nil ? UnsafePointer(py.baseAddress!) : ps.baseAddress!
         (weight?.scalars ?? []).withUnsafeBufferPointer { pw in
           (bias?.scalars ?? []).withUnsafeBufferPointer { pb in
             for sample in 0..<n {
               let offset = sample * length * channels
               l3das_column_norm_f32(
-                length, channels, float(px.baseAddress!) + offset, weight == nil ? nil : float(pw.baseAddress!),
+                length, channels, float(px) + offset, weight == nil ? nil : float(pw.baseAddress!),
                 bias == nil ? nil : float(pb.baseAddress!), Float(epsilon), mutableFloat(py.baseAddress!) + offset,
                 &scratch)
             }
@@ -94,6 +112,5 @@ extension Tensor {
         }
       }
     }
-    return Tensor(shape: shape, scalars: y)
   }
 }

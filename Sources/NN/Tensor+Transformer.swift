@@ -28,6 +28,22 @@ extension Tensor {
     }
   }
 
+  /// GELU (exact erf) in place, for inference: the tensor must not require gradients (it is
+  /// neither a parameter nor part of a recorded graph). Saves the copy ``gelu()`` makes.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
+  public func formGELU() {
+    precondition(!requiresGrad, "formGELU on a tensor that requires gradients; use gelu()")
+    scalars.withUnsafeMutableBufferPointer { p in
+      guard let base = p.baseAddress else { return }
+      if Scalar.self == Float.self {
+        l3das_gelu_f32(p.count, float(base), mutableFloat(base))
+      } else {
+        for i in 0..<p.count { p[i] = Scalar(0.5 * Double(p[i]) * (1 + erf(Double(p[i]) * 0.5.squareRoot()))) }
+      }
+    }
+  }
+
   /// Softmax over the last axis, PyTorch `F.softmax(x, dim=-1)`: exp(x − max) / Σ exp(x − max)
   /// per row.
   @_specialize(where Scalar == Float)

@@ -99,7 +99,12 @@ final class Wav2Vec2EncoderLayer<Scalar: NNScalar>: Layer {
   }
 
   func feedForward(_ h: Tensor<Scalar>) -> Tensor<Scalar> {
-    feedForwardOutput(intermediate(h).activated(activation))
+    let hidden = intermediate(h)
+    if activation == .gelu, !hidden.requiresGrad {
+      hidden.formGELU()  // in place on the fresh [N, T, 3072] product
+      return feedForwardOutput(hidden)
+    }
+    return feedForwardOutput(hidden.activated(activation))
   }
 
   func callAsFunction(_ h: Tensor<Scalar>) -> Tensor<Scalar> {

@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import NN
 import SafeTensors
 import Testing
@@ -111,6 +112,24 @@ struct Wav2Vec2ParityTests {
     #expect(model.model.parameters().allSatisfy { !$0.requiresGrad })
   }
 
+  @Test("one transcriber used from several threads at once gives the sequential transcripts")
+  func concurrentUse() throws {
+    let transcriber = try Wav2Vec2Transcriber(directory: try fixtures().appendingPathComponent("base_h64"))
+    let reference = try SafeTensorsFile.read(try fixtures().appendingPathComponent("base_h64/reference.safetensors"))
+    let names = ["c1_0p5s", "c2_odd12345", "c3_1p7s", "c4_3p0s", "c6_1p7s_noisy"]
+    let requests = try names.map {
+      TranscriptionRequest(samples: try reference.floats("\($0).input_raw"), sampleRate: 16_000)
+    }
+    let sequential = try requests.map { try transcriber.transcribe($0) }
+    let results = ResultBox(count: requests.count * 4)
+    DispatchQueue.concurrentPerform(iterations: requests.count * 4) { i in
+      results.set(i, (try? transcriber.transcribe(requests[i % requests.count])) ?? "<error>")
+    }
+    for i in 0..<(requests.count * 4) { #expect(results.values[i] == sequential[i % requests.count]) }
+    #expect(transcriber.identifier.hasPrefix("wav2vec2:base_h64:sha256="))
+    #expect(transcriber.identifier.count == "wav2vec2:base_h64:sha256=".count + 64)
+  }
+
   @Test("audio shorter than 400 samples gives an empty transcript")
   func tooShort() throws {
     let model = try PretrainedWav2Vec2(directory: try fixtures().appendingPathComponent("base_h64"))
@@ -119,4 +138,13 @@ struct Wav2Vec2ParityTests {
     #expect(result.text == "" && result.ids.isEmpty && result.frameCount == 0)
     #expect(try model.transcribe([Float](repeating: 0.1, count: 400)).frameCount == 1)
   }
+}
+
+/// Results written by concurrent workers, one slot each.
+private final class ResultBox: @unchecked Sendable {
+  private let lock = NSLock()
+  private var stored: [String]
+  init(count: Int) { stored = Array(repeating: "", count: count) }
+  func set(_ i: Int, _ value: String) { lock.withLock { stored[i] = value } }
+  var values: [String] { lock.withLock { stored } }
 }
