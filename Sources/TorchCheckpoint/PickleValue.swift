@@ -1,6 +1,8 @@
 /// A value built by the restricted unpickler: plain data, containers, and the few PyTorch
-/// objects a `state_dict` pickle reconstructs (storages and tensors). Lists and dicts are
-/// references, as in Python, because a pickle may fill a container after memoising it.
+/// objects a `state_dict` pickle reconstructs (storages and tensors). Containers are references:
+/// lists and dicts because a pickle may fill one after memoising it (as in Python), and all of
+/// them so that a deeply nested hostile structure can be taken apart iteratively
+/// (``Unpickler``'s `dismantle`) instead of being released recursively.
 indirect enum PickleValue {
   case none
   case bool(Bool)
@@ -10,7 +12,7 @@ indirect enum PickleValue {
   case float(Double)
   case string(String)
   case bytes([UInt8])
-  case tuple([PickleValue])
+  case tuple(PickleTuple)
   case list(PickleList)
   case dict(PickleDict)
   /// One of the allowed globals, not yet applied.
@@ -39,6 +41,12 @@ indirect enum PickleValue {
   }
 }
 
+/// A Python tuple.
+final class PickleTuple {
+  var items: [PickleValue]
+  init(_ items: [PickleValue] = []) { self.items = items }
+}
+
 /// A mutable Python list.
 final class PickleList {
   var items: [PickleValue]
@@ -57,6 +65,12 @@ final class PickleDict {
     }
     if let k = Self.hashKey(key) { index[k] = entries.count }
     entries.append((key, value))
+  }
+
+  /// Removes every entry (used to take a structure apart).
+  func removeAll() {
+    entries = []
+    index = [:]
   }
 
   /// The value stored under the string `key`.

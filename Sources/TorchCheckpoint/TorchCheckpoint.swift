@@ -244,7 +244,7 @@ public struct TorchCheckpoint: @unchecked Sendable {
   private static func storage(
     from id: PickleValue, legacy: Bool, known: inout [String: TorchStorageReference], fileSize: Int
   ) throws -> TorchStorageReference {
-    guard case .tuple(let parts) = id, parts.count == 5 || parts.count == 6,
+    guard case .tuple(let tuple) = id, case let parts = tuple.items, parts.count == 5 || parts.count == 6,
       case .string("storage") = parts[0]
     else {
       throw TorchCheckpointError(.malformedPickle, "a persistent id that is not a storage: \(id.kind)")

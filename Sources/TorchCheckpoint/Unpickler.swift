@@ -27,9 +27,79 @@ struct Unpickler {
     self.persistentLoad = persistentLoad
   }
 
+  /// The deepest nesting of containers accepted in the result (a state dict needs about 6).
+  static let maximumDepth = 64
+
   /// Reads up to and including `STOP`.
+  ///
+  /// Whatever happens, the containers built on the way that are not part of the result are
+  /// taken apart iteratively before returning, so that no structure is released recursively:
+  /// a hostile pickle can nest containers a million deep in a megabyte.
   /// - Returns: the pickled value and the offset just past `STOP`.
   mutating func load() throws -> (value: PickleValue, end: Int) {
+    do {
+      let (value, end) = try run()
+      let kept = try Self.containers(of: value, maximumDepth: Self.maximumDepth)
+      Self.dismantle(stack + Array(memo.values), keeping: kept)
+      stack = []
+      memo = [:]
+      return (value, end)
+    } catch let error as TorchCheckpointError {
+      Self.dismantle(stack + Array(memo.values), keeping: [])
+      stack = []
+      memo = [:]
+      throw error
+    }
+  }
+
+  /// The containers reachable from `root`, checking that none is nested deeper than
+  /// `maximumDepth` (iteratively; shared and cyclic references are followed once per depth).
+  static func containers(of root: PickleValue, maximumDepth: Int) throws -> Set<ObjectIdentifier> {
+    var deepest: [ObjectIdentifier: Int] = [:]
+    var pending: [(PickleValue, Int)] = [(root, 0)]
+    while let (value, depth) = pending.popLast() {
+      let children: [PickleValue]
+      let id: ObjectIdentifier
+      switch value {
+      case .tuple(let t): (id, children) = (ObjectIdentifier(t), t.items)
+      case .list(let l): (id, children) = (ObjectIdentifier(l), l.items)
+      case .dict(let d): (id, children) = (ObjectIdentifier(d), d.entries.flatMap { [$0.key, $0.value] })
+      default: continue
+      }
+      guard depth < maximumDepth else {
+        dismantle([root], keeping: [])
+        throw TorchCheckpointError(
+          .malformedPickle, "containers nested more than \(maximumDepth) deep (or a container inside itself)")
+      }
+      if let seen = deepest[id], seen >= depth { continue }
+      deepest[id] = depth
+      pending += children.map { ($0, depth + 1) }
+    }
+    return Set(deepest.keys)
+  }
+
+  /// Empties every container reachable from `values` except those in `keeping` (and what they
+  /// hold), iteratively, so that releasing them afterwards never recurses deeply.
+  static func dismantle(_ values: [PickleValue], keeping: Set<ObjectIdentifier>) {
+    var pending = values
+    var seen = keeping
+    while let value = pending.popLast() {
+      switch value {
+      case .tuple(let t) where seen.insert(ObjectIdentifier(t)).inserted:
+        pending += t.items
+        t.items = []
+      case .list(let l) where seen.insert(ObjectIdentifier(l)).inserted:
+        pending += l.items
+        l.items = []
+      case .dict(let d) where seen.insert(ObjectIdentifier(d)).inserted:
+        pending += d.entries.flatMap { [$0.key, $0.value] }
+        d.removeAll()
+      default: break
+      }
+    }
+  }
+
+  private mutating func run() throws -> (value: PickleValue, end: Int) {
     while true {
       let at = position
       let op = try byte()
@@ -70,11 +140,11 @@ struct Unpickler {
       case 0x43: stack.append(.bytes(try raw(Int(try byte()), at)))  // SHORT_BINBYTES
       case 0x42: stack.append(.bytes(try raw(Int(try fixed(4)), at)))  // BINBYTES
       case 0x8E: stack.append(.bytes(try raw(try length64(at), at)))  // BINBYTES8
-      case 0x29: stack.append(.tuple([]))  // EMPTY_TUPLE
-      case 0x74: stack.append(.tuple(try popMark(at)))  // TUPLE
-      case 0x85: stack.append(.tuple(try pop(1, at)))  // TUPLE1
-      case 0x86: stack.append(.tuple(try pop(2, at)))  // TUPLE2
-      case 0x87: stack.append(.tuple(try pop(3, at)))  // TUPLE3
+      case 0x29: stack.append(.tuple(PickleTuple()))  // EMPTY_TUPLE
+      case 0x74: stack.append(.tuple(PickleTuple(try popMark(at))))  // TUPLE
+      case 0x85: stack.append(.tuple(PickleTuple(try pop(1, at))))  // TUPLE1
+      case 0x86: stack.append(.tuple(PickleTuple(try pop(2, at))))  // TUPLE2
+      case 0x87: stack.append(.tuple(PickleTuple(try pop(3, at))))  // TUPLE3
       case 0x5D: stack.append(.list(PickleList()))  // EMPTY_LIST
       case 0x6C: stack.append(.list(PickleList(try popMark(at))))  // LIST
       case 0x61:  // APPEND
@@ -290,9 +360,10 @@ struct Unpickler {
   }
 
   private func reduce(_ callable: PickleValue, _ arguments: PickleValue, _ at: Int) throws -> PickleValue {
-    guard case .global(let global) = callable, case .tuple(let args) = arguments else {
+    guard case .global(let global) = callable, case .tuple(let tuple) = arguments else {
       throw failure(.malformedPickle, "REDUCE at byte \(at) applies a \(callable.kind) to a \(arguments.kind)")
     }
+    let args = tuple.items
     func bad(_ what: String) -> TorchCheckpointError {
       failure(.malformedPickle, "\(global.qualifiedName) at byte \(at): \(what)")
     }
@@ -323,7 +394,7 @@ struct Unpickler {
   private func integers(_ value: PickleValue, _ error: TorchCheckpointError) throws -> [Int] {
     let items: [PickleValue]
     switch value {
-    case .tuple(let t): items = t
+    case .tuple(let t): items = t.items
     case .list(let l): items = l.items
     default: throw error
     }

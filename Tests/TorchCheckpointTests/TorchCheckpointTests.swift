@@ -150,6 +150,43 @@ struct TorchCheckpointTests {
     }
   }
 
+  @Test("containers nested a million deep, or inside themselves, are refused without a stack overflow")
+  func deepNesting() throws {
+    var deep = PickleBuilder()
+    deep.op(0x29)  // EMPTY_TUPLE
+    for _ in 0..<1_000_000 { deep.op(0x85) }  // TUPLE1
+    deep.stop()
+    // A chain of 300 000 lists, each inside the previous one, kept alive by the memo (slot 0)
+    // while the result is the innermost, empty list.
+    var lists = PickleBuilder()
+    lists.op(0x5D)  // EMPTY_LIST
+    lists.op(0x71, [0])  // BINPUT 0
+    for _ in 0..<300_000 {
+      lists.op(0x5D)  // EMPTY_LIST
+      lists.op(0x71, [1])  // BINPUT 1
+      lists.op(0x61)  // APPEND: into the previous list
+      lists.op(0x30)  // POP
+      lists.op(0x68, [1])  // BINGET 1
+    }
+    lists.stop()
+    var cycle = PickleBuilder()
+    cycle.op(0x5D)  // EMPTY_LIST
+    cycle.op(0x71, [0])  // BINPUT 0
+    cycle.op(0x68, [0])  // BINGET 0
+    cycle.op(0x61)  // APPEND: the list into itself
+    cycle.stop()
+    for pickle in [deep.bytes, cycle.bytes] {
+      let error = try #require(throws: TorchCheckpointError.self) {
+        try TorchCheckpoint(bytes: try zipFile(folder: "x", pickle: pickle, storages: []), path: "deep.pt")
+      }
+      #expect(error.code == .malformedPickle)
+    }
+    // Valid (the result is shallow); the deep chain left in the memo is taken apart, not
+    // released recursively.
+    let checkpoint = try TorchCheckpoint(bytes: try zipFile(folder: "x", pickle: lists.bytes, storages: []), path: "deep.pt")
+    #expect(throws: TorchCheckpointError.self) { try checkpoint.stateDict() }
+  }
+
   @Test("safetensors and other files are told apart from torch files by their first bytes")
   func sniffing() throws {
     #expect(TorchCheckpoint.isTorchFile(prefix: Data([0x50, 0x4B, 0x03, 0x04])))
