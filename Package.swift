@@ -12,10 +12,13 @@
 //            Submission → Metrics, Datasets, AudioIO, NumPyIO, ZIPFoundation (layer 3½)
 //            Features → DSP, Datasets, AudioIO, NumPyIO
 //            SpeechRecognition → Metrics, AudioIO, CPocketSphinx
+//            Wav2Vec2 → NN, Metrics, SafeTensors, TorchCheckpoint, Datasets (the official Task 1
+//                       recogniser: model, CTC decoding, hub folders, `Wav2Vec2Transcriber`)
 //   layer 2  DSP → TensorModule, CFFTW        Datasets → AudioIO, COpenSSL
-//            NN → TensorModule, SafeTensors, _NNKernels      Models → NN (layer 3)
+//            NN → TensorModule, SafeTensors, TorchCheckpoint, _NNKernels      Models → NN (layer 3)
 //   layer 1  TensorModule → COpenBLAS         AudioIO → CSndFile, L3DASCore
 //            NumPyIO → L3DASCore              SafeTensors → L3DASCore
+//            TorchCheckpoint → SafeTensors, L3DASCore, ZIPFoundation (torch.save files, no pickle code run)
 //   layer 0  L3DASCore (atomic files, progress; Foundation only)
 //   layer 0  CSndFile  CFFTW  COpenBLAS  COpenSSL  CPocketSphinx (system-library bridges)
 //            _NNKernels (our own C: recurrent-cell kernels built per x86 vector width, and an
@@ -49,11 +52,13 @@ let package = Package(
     .library(name: "Metrics", targets: ["Metrics"]),
     .library(name: "NumPyIO", targets: ["NumPyIO"]),
     .library(name: "SafeTensors", targets: ["SafeTensors"]),
+    .library(name: "TorchCheckpoint", targets: ["TorchCheckpoint"]),
     .library(name: "NN", targets: ["NN"]),
     .library(name: "Features", targets: ["Features"]),
     .library(name: "Models", targets: ["Models"]),
     .library(name: "Submission", targets: ["Submission"]),
     .library(name: "SpeechRecognition", targets: ["SpeechRecognition"]),
+    .library(name: "Wav2Vec2", targets: ["Wav2Vec2"]),
     .library(name: "Pipelines", targets: ["Pipelines"]),
     .library(name: "DatasetDownload", targets: ["DatasetDownload"]),
     .library(name: "Reports", targets: ["Reports"]),
@@ -87,9 +92,16 @@ let package = Package(
       name: "AudioIO", dependencies: ["CSndFile", "L3DASCore"], swiftSettings: swiftSettings),
     .target(name: "NumPyIO", dependencies: ["L3DASCore"], swiftSettings: swiftSettings),
     .target(name: "SafeTensors", dependencies: ["L3DASCore"], swiftSettings: swiftSettings),
+    .target(
+      name: "TorchCheckpoint",
+      dependencies: [
+        "SafeTensors", "L3DASCore", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+      ],
+      swiftSettings: swiftSettings),
     .target(name: "DSP", dependencies: ["TensorModule", "CFFTW"], swiftSettings: numericSettings),
     .target(
-      name: "NN", dependencies: ["TensorModule", "SafeTensors", "L3DASCore", "_NNKernels"],
+      name: "NN",
+      dependencies: ["TensorModule", "SafeTensors", "TorchCheckpoint", "L3DASCore", "_NNKernels"],
       swiftSettings: numericSettings),
     .target(
       name: "Datasets", dependencies: ["AudioIO", "COpenSSL", "L3DASCore"],
@@ -115,6 +127,12 @@ let package = Package(
     .target(
       name: "SpeechRecognition", dependencies: ["Metrics", "Datasets", "AudioIO", "CPocketSphinx"],
       swiftSettings: swiftSettings),
+    .target(
+      name: "Wav2Vec2",
+      dependencies: [
+        "NN", "TensorModule", "SafeTensors", "TorchCheckpoint", "Metrics", "Datasets", "L3DASCore",
+      ],
+      swiftSettings: numericSettings),
     .target(
       name: "Pipelines",
       dependencies: [
@@ -148,14 +166,15 @@ let package = Package(
       dependencies: [
         "Synthesis", "Datasets", "AudioIO", "Pipelines", "Metrics", "SpeechRecognition", "Submission",
         "NumPyIO", "Features", "DatasetDownload", "Models", "L3DASCore", "Reports", "Demo",
-        "TensorModule", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "TensorModule", "Wav2Vec2",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings),
     .executableTarget(
       name: "Benchmarks",
       dependencies: [
         "AudioIO", "DSP", "Synthesis", "Metrics", "Pipelines", "Submission", "Features", "NN", "NumPyIO",
-        "TensorModule", "Models", "L3DASCore",
+        "TensorModule", "Models", "L3DASCore", "Wav2Vec2", "SafeTensors",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings),
@@ -197,6 +216,19 @@ let package = Package(
       name: "SafeTensorsTests", dependencies: ["SafeTensors", "_TestSupport"],
       resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
     .testTarget(
+      name: "TorchCheckpointTests",
+      dependencies: [
+        "TorchCheckpoint", "SafeTensors", "_TestSupport",
+        .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+      ],
+      resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "Wav2Vec2Tests",
+      dependencies: [
+        "Wav2Vec2", "NN", "SafeTensors", "TorchCheckpoint", "Metrics", "_TestSupport",
+      ],
+      resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+    .testTarget(
       name: "NNTests", dependencies: ["NN", "SafeTensors", "TensorModule", "_TestSupport"],
       resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
     .testTarget(
@@ -227,7 +259,7 @@ let package = Package(
         "L3DASCLI", "AudioIO", "Datasets", "Metrics", "Submission", "NumPyIO", "Models", "NN",
         "_TestSupport",
       ],
-      exclude: ["Snapshots"], swiftSettings: swiftSettings),
+      exclude: ["Snapshots"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
     .testTarget(
       name: "ReportsTests",
       dependencies: [

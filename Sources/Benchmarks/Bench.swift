@@ -61,6 +61,15 @@ struct Bench: ParsableCommand {
   @Flag(help: "Time the SELDnet STFT alone instead (STFTBench.swift; Tools/bench/preprocess_compare.sh).")
   var stft = false
 
+  @Flag(help: "Time the wav2vec2-base-960h forward pass instead (Wav2Vec2Bench.swift; Tools/bench/w2v_compare.sh).")
+  var wav2vec2 = false
+
+  @Option(help: "With --wav2vec2: audio lengths in seconds (repeatable; default 10 and 30).")
+  var audioSeconds: [Double] = []
+
+  @Option(help: "With --wav2vec2: a model folder to load instead of seeded random weights.")
+  var modelDirectory: String?
+
   struct Result: Codable {
     var name: String
     var medianSeconds: Double
@@ -96,6 +105,14 @@ struct Bench: ParsableCommand {
       try report(ModelStepBench.run(repetitions: max(1, min(repetitions, 3)), only: model).map {
         Result(name: $0.name, medianSeconds: $0.seconds, bytesPerSecond: nil, detail: $0.detail)
       })
+      return
+    }
+    if wav2vec2 {
+      try report(
+        try Wav2Vec2Bench.run(
+          audioSeconds: audioSeconds.isEmpty ? [10, 30] : audioSeconds, repetitions: max(1, min(repetitions, 5)),
+          modelDirectory: modelDirectory
+        ).map { Result(name: $0.name, medianSeconds: $0.seconds, bytesPerSecond: nil, detail: $0.detail) })
       return
     }
     if stft {

@@ -18,7 +18,7 @@ struct L3DAS: ParsableCommand {
       """,
     version: "0.1.0",
     subcommands: [Synth.self, Info.self, Validate.self, Score.self, Stoi.self, Wer.self, Preprocess.self, Parity.self, Train.self, Predict.self,
-      LeaderboardCommand.self, Merge.self, DemoCommand.self, Download.self, Verify.self])
+      LeaderboardCommand.self, Merge.self, DemoCommand.self, Download.self, Verify.self, Transcribe.self])
 
   /// Selects OpenBLAS's best kernels for this CPU (which may re-execute the program once, see
   /// `BLAS.useBestKernels()`), then parses the command line and runs the command.

@@ -58,6 +58,18 @@ public final class Conv1d<Scalar: NNScalar>: Layer {
     (self.stride, self.padding, self.dilation, self.groups) = (stride, padding, dilation, groups)
   }
 
+  /// A layer with the given parameters (`weight` `[out, in/groups, k]`, `bias` `[out]`), for
+  /// example ones read from a checkpoint, without drawing an initialisation first.
+  public init(
+    weight: Tensor<Scalar>, bias: Tensor<Scalar>?, stride: Int = 1, padding: Int = 0, dilation: Int = 1,
+    groups: Int = 1
+  ) {
+    precondition(weight.rank == 3 && weight.shape[0] % groups == 0, "Conv1d: weight \(weight.shape), groups \(groups)")
+    self.weight = weight
+    self.bias = bias
+    (self.stride, self.padding, self.dilation, self.groups) = (stride, padding, dilation, groups)
+  }
+
   public var ownParameters: [(name: String, tensor: Tensor<Scalar>)] {
     [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
   }

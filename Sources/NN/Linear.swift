@@ -14,6 +14,14 @@ public final class Linear<Scalar: NNScalar>: Layer {
     self.bias = bias ? defaultParameter(shape: [outFeatures], fanIn: inFeatures, using: &rng) : nil
   }
 
+  /// A layer with the given parameters (`weight` `[out, in]`, `bias` `[out]`), for example
+  /// ones read from a checkpoint, without drawing an initialisation first.
+  public init(weight: Tensor<Scalar>, bias: Tensor<Scalar>?) {
+    precondition(weight.rank == 2 && bias.map { $0.shape == [weight.shape[0]] } ?? true, "Linear: weight \(weight.shape), bias \(bias?.shape ?? [])")
+    self.weight = weight
+    self.bias = bias
+  }
+
   public var ownParameters: [(name: String, tensor: Tensor<Scalar>)] {
     [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
   }

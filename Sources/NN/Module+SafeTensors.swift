@@ -25,6 +25,19 @@ public struct StateDictError: Error, CustomStringConvertible, Sendable, Equatabl
   /// The underlying reason for `.io`.
   public var message: String
 
+  /// Creates an error.
+  public init(
+    code: Code, missing: [String] = [], unexpected: [String] = [], mismatchedShapes: [String] = [],
+    path: String? = nil, message: String = ""
+  ) {
+    self.code = code
+    self.missing = missing
+    self.unexpected = unexpected
+    self.mismatchedShapes = mismatchedShapes
+    self.path = path
+    self.message = message
+  }
+
   public var description: String {
     if code != .mismatch {
       // A file problem, not a fit problem: say what it is without "does not fit".
@@ -91,11 +104,12 @@ extension Module {
     for ((_, tensor), v) in zip(entries, values) { tensor.scalars = v }
   }
 
-  /// Reads `url` and loads it with ``loadStateDict(from:prefix:)``.
+  /// Reads `url` (safetensors, or a `torch.save` checkpoint such as an official L3DAS `.pth`:
+  /// see ``StateDictFile``) and loads it with ``loadStateDict(from:prefix:)``.
   public func loadStateDict(contentsOf url: URL, prefix: String = "") throws {
     let file: SafeTensorsFile
     do {
-      file = try SafeTensorsFile.read(url)
+      file = try StateDictFile.read(url)
     } catch {
       throw StateDictError(
         code: .io, missing: [], unexpected: [], mismatchedShapes: [], path: url.path,

@@ -1,5 +1,6 @@
 // Differentiable batch, group and layer normalisation (PyTorch semantics).
 import Foundation
+internal import _NNKernels
 
 /// A raw pointer handed to parallel workers that touch disjoint elements.
 struct UnsafeSendablePointer<S>: @unchecked Sendable {
@@ -40,7 +41,6 @@ func forEachRowBlock(_ rows: Int, work: Int, _ body: (Range<Int>) -> Void) {
     }
   }
 }
-
 extension Tensor {
   /// Batch normalisation over `[N, C, *]` per channel, PyTorch `F.batch_norm`.
   ///
@@ -185,6 +185,11 @@ extension Tensor {
     precondition(rank >= 2 && shape[1] % groups == 0, "groupNorm: \(shape[1]) channels, \(groups) groups")
     let (n, c) = (shape[0], shape[1])
     let spatial = shape[2...].reduce(1, *)
+    if groups == c, let fast = normalizedWithoutGraph(
+      rows: n * c, rowLength: spatial, weight: weight, bias: bias, perRow: true, epsilon: epsilon)
+    {
+      return fast
+    }
     return normalize(
       rows: n * groups, rowLength: c / groups * spatial, epsilon: epsilon, weight: weight,
       bias: bias, channelOf: { i in (i / spatial) % c })
@@ -198,9 +203,50 @@ extension Tensor {
     -> Tensor
   {
     let d = shape.suffix(normalizedRank).reduce(1, *)
+    if d > 0, let fast = normalizedWithoutGraph(
+      rows: count / d, rowLength: d, weight: weight, bias: bias, perRow: false, epsilon: epsilon)
+    {
+      return fast
+    }
     return normalize(
       rows: count / d, rowLength: d, epsilon: epsilon, weight: weight, bias: bias,
       channelOf: { i in i % d })
+  }
+
+  /// The normalisation of contiguous rows by the vectorised `Float` kernel when no graph is
+  /// recorded (inference), or `nil` (then the generic, differentiable path runs). Mean and
+  /// variance are accumulated in double there. Parameters are per column, or per row with
+  /// `perRow` (group norm with one channel per group, rows of one channel for one sample).
+  private func normalizedWithoutGraph(
+    rows: Int, rowLength: Int, weight: Tensor?, bias: Tensor?, perRow: Bool, epsilon: Scalar
+  ) -> Tensor? {
+    guard Scalar.self == Float.self, !Tensor.recording([self] + [weight, bias].compactMap { $0 }) else {
+      return nil
+    }
+    let channels = perRow ? (weight?.count ?? bias?.count ?? rows) : rowLength
+    guard weight.map({ $0.count == channels }) ?? true, bias.map({ $0.count == channels }) ?? true,
+      !perRow || rows % channels == 0
+    else { return nil }
+    var y = [Scalar](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+    scalars.withUnsafeBufferPointer { px in
+      y.withUnsafeMutableBufferPointer { py in
+        (weight?.scalars ?? []).withUnsafeBufferPointer { pw in
+          (bias?.scalars ?? []).withUnsafeBufferPointer { pb in
+            // Per row: one call per sample, each over its `channels` rows.
+            let blocks = perRow ? rows / channels : 1
+            let blockRows = perRow ? channels : rows
+            for block in 0..<blocks {
+              let offset = block * blockRows * rowLength
+              l3das_layer_norm_rows_f32(
+                blockRows, rowLength, float(px.baseAddress!) + offset, rowLength,
+                weight == nil ? nil : float(pw.baseAddress!), bias == nil ? nil : float(pb.baseAddress!),
+                perRow ? 1 : 0, Float(epsilon), mutableFloat(py.baseAddress!) + offset, rowLength)
+            }
+          }
+        }
+      }
+    }
+    return Tensor(shape: shape, scalars: y)
   }
 
   /// Normalises each contiguous row of `rowLength` values to zero mean and unit (biased)

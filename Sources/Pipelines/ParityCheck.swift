@@ -133,7 +133,10 @@ public enum ParityCheck {
     let outputNames = object["outputs"] as? [String] ?? []
 
     let model = try buildModel(className: className, arguments: arguments, config: configURL.path)
-    let weights = try readFile(prefix + ".weights.safetensors")
+    // The weights may also be an official torch.save checkpoint (read without running its pickle).
+    let weights = try readFile(
+      [".weights.safetensors", ".weights.pth", ".weights.pt"].map { prefix + $0 }
+        .first { FileManager.default.fileExists(atPath: $0) } ?? prefix + ".weights.safetensors")
     let io = try readFile(prefix + ".io.safetensors")
     let gradsPath = prefix + ".grads.safetensors"
     let grads = FileManager.default.fileExists(atPath: gradsPath) ? try readFile(gradsPath) : nil
@@ -251,7 +254,7 @@ public enum ParityCheck {
     guard FileManager.default.fileExists(atPath: path) else {
       throw ParityError("\(path): missing (a fixture set needs PREFIX.config.json, .weights.safetensors and .io.safetensors)")
     }
-    return try SafeTensorsFile.read(URL(fileURLWithPath: path))
+    return try StateDictFile.read(URL(fileURLWithPath: path))
   }
 
   static func tensor(_ file: SafeTensorsFile, _ name: String, file path: String, requiresGrad: Bool = false)

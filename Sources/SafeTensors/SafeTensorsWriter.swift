@@ -51,6 +51,15 @@ public enum SafeTensorsWriter {
       }
     }
 
+    /// A tensor of any dtype from its row-major, little-endian bytes (product(shape) × the
+    /// dtype's size of them; checked when writing), for example a tensor read from another format.
+    public init(dtype: SafeTensorsDType, shape: [Int], littleEndianBytes bytes: [UInt8]) {
+      self.dtype = dtype
+      self.shape = shape
+      self.count = bytes.count % dtype.byteCount == 0 ? bytes.count / dtype.byteCount : -1
+      self.bytes = bytes
+    }
+
     private init(dtype: SafeTensorsDType, shape: [Int], count: Int, encode: (inout [UInt8]) -> Void)
     {
       self.dtype = dtype

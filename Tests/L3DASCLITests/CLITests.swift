@@ -38,7 +38,7 @@ struct CLITests {
     "the help lists the commands and matches its snapshot",
     arguments: [["--help"], ["synth", "--help"], ["info", "--help"], ["validate", "--help"], ["score", "--help"], ["stoi", "--help"], ["wer", "--help"],
       ["parity", "--help"], ["train", "--help"], ["predict", "--help"], ["download", "--help"], ["verify", "--help"],
-      ["leaderboard", "--help"], ["merge", "--help"], ["demo", "--help"],
+      ["leaderboard", "--help"], ["merge", "--help"], ["demo", "--help"], ["transcribe", "--help"],
     ])
   func help(arguments: [String]) throws {
     let result = try l3das(arguments)

@@ -1,11 +1,12 @@
 import ArgumentParser
 import DatasetDownload
 import Foundation
+import Wav2Vec2
 
 /// `l3das download`: fetch, check and extract the public L3DAS datasets.
 struct Download: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Download, check and extract L3DAS21 (Zenodo), L3DAS22 or L3DAS23 (Kaggle).",
+    abstract: "Download, check and extract L3DAS21 (Zenodo), L3DAS22 or L3DAS23 (Kaggle), or the wav2vec2 model.",
     discussion: """
       Names a dataset (l3das21, l3das22, l3das23) or one archive (l3das21/task1-dev); \
       --list shows them all. Downloads resume from <file>.part after an interruption, \
@@ -25,18 +26,25 @@ struct Download: ParsableCommand {
       already have (or the archives in a folder), in place. If the lock file holds a wrong \
       record (from a bad download by an earlier version), --relock records the archives \
       afresh once they pass their checks.
+
+      wav2vec2-base-960h fetches the official Task 1 recogniser (config.json, vocab.json, \
+      tokenizer_config.json, and model.safetensors or else pytorch_model.bin; about 380 MB) \
+      from the Hugging Face hub (or <--mirror URL>/<file>) into --dir, by default \
+      $XDG_DATA_HOME/l3das/models/wav2vec2-base-960h (~/.local/share/l3das/models/...), \
+      where 'score' and 'transcribe' find it.
       """)
 
-  @Argument(help: "Datasets (l3das21, l3das22, l3das23) or archives (l3das21/task2-dev).")
+  @Argument(help: "Datasets (l3das21, l3das22, l3das23), archives (l3das21/task2-dev), or wav2vec2-base-960h.")
   var selection: [String] = []
 
-  @Option(name: [.customShort("o"), .customLong("dir")], help: "The dataset folder.")
-  var directory = "l3das-data"
+  @Option(name: [.customShort("o"), .customLong("dir")], help: "The dataset folder (default: l3das-data; for wav2vec2-base-960h the models folder).")
+  var directory: String?
 
   @Option(
+    name: [.customLong("mirror"), .customLong("base-url")],
     help: """
-      A base URL serving the archives by file name, used instead of the hosts \
-      (http, https, or file:///folder for a local folder).
+      A base URL serving the archives (or the model's files) by file name, used instead of the \
+      hosts (http, https, or file:///folder for a local folder).
       """)
   var mirror: String?
 
@@ -94,7 +102,7 @@ struct Download: ParsableCommand {
       }
       if url.isFileURL { try Self.validateFileMirror(url, text: mirror) }
     }
-    if Self.kind(of: directory) == .file {
+    if let directory, Self.kind(of: directory) == .file {
       throw ValidationError(
         "--dir \(directory) is a file, not a folder; name the dataset folder (it is created if "
           + "missing), or move the file away")
@@ -107,6 +115,13 @@ struct Download: ParsableCommand {
     if !list && selection.isEmpty {
       throw ValidationError("name what to download (l3das21, l3das22, l3das23), or use --list")
     }
+    if let model = modelSelection {
+      guard selection.count == 1 else { throw ValidationError("download \(model.name) on its own") }
+      guard fromArchive.isEmpty, !noExtract else {
+        throw ValidationError("--from-archive and --no-extract are for dataset archives")
+      }
+      return
+    }
     if !list {
       do {
         _ = try DatasetCatalog.bundled().archives(matching: selection)
@@ -116,7 +131,16 @@ struct Download: ParsableCommand {
     }
   }
 
+  /// The model named by the selection, if it names one.
+  private var modelSelection: ModelDownloader.Model? {
+    selection.lazy.compactMap { ModelDownloader.Model.known[$0] }.first
+  }
+
   func run() throws {
+    if let model = modelSelection {
+      try runModel(model)
+      return
+    }
     let catalog = try DatasetCatalog.bundled()
     if list {
       if outputOptions.json {
@@ -135,7 +159,7 @@ struct Download: ParsableCommand {
     }
     let entries = try catalog.archives(matching: selection)
     var options = DatasetDownloader.Options(
-      directory: URL(fileURLWithPath: directory, isDirectory: true))
+      directory: URL(fileURLWithPath: directory ?? "l3das-data", isDirectory: true))
     options.mirror = mirror.flatMap { URL(string: $0) }.map {
       $0.isFileURL ? URL(fileURLWithPath: $0.path, isDirectory: true) : $0
     }
@@ -202,6 +226,32 @@ extension Download {
       throw ValidationError(
         "--mirror \(text): no such folder \(url.path); a file:// mirror is a folder holding the "
           + "archives under their catalog names (see --list)")
+    }
+  }
+
+  /// Fetches a pretrained model's files (see `ModelDownloader`).
+  private func runModel(_ model: ModelDownloader.Model) throws {
+    let folder = directory.map { URL(fileURLWithPath: $0, isDirectory: true) }
+      ?? Wav2Vec2ModelLocation.modelsDirectory().appendingPathComponent(model.name, isDirectory: true)
+    let display = TransferDisplay(
+      enabled: !outputOptions.quiet && !outputOptions.json, verbose: outputOptions.verbose)
+    do {
+      let downloader = ModelDownloader(
+        fileDownloader: FileDownloader(retry: .init(maxAttempts: retries), idleTimeoutSeconds: timeout))
+      let outcomes = try downloader.download(
+        model, into: folder, mirror: mirror.flatMap { URL(string: $0) }, observer: display)
+      display.finish()
+      if outputOptions.json {
+        try Output.printJSON(outcomes)
+      } else {
+        for outcome in outcomes {
+          print("\(outcome.fileName): \(outcome.status), \(outcome.bytes) bytes, sha256 \(outcome.sha256)")
+        }
+        print("\(model.name) is in \(folder.path)")
+      }
+    } catch let error as DownloadError {
+      FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+      throw ExitCode(1)
     }
   }
 }

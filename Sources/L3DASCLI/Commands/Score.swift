@@ -18,9 +18,10 @@ struct Score: ParsableCommand {
       Task 1: --submission holds <id>.npy estimates, --truth is the test split (or a folder of \
       clean <id>.wav). The metric is (STOI + 1 - WER)/2 per item, averaged. Both the clean speech \
       and the estimate are transcribed by the chosen recogniser. The official challenge used \
-      wav2vec2-base-960h; the built-in PocketSphinx is much weaker, so its WER is not comparable \
-      with leaderboard numbers (plug wav2vec2 in with --transcriber command, see \
-      Tools/transcribers/). Transcripts are cached by audio content.
+      wav2vec2-base-960h, which --transcriber wav2vec2 runs natively and exactly (the default \
+      once 'l3das download wav2vec2-base-960h' has fetched it); the built-in PocketSphinx is \
+      much weaker, so its WER is not comparable with leaderboard numbers. Transcripts are \
+      cached by audio content (and, for wav2vec2, the weights' SHA-256).
 
       Task 2: --submission holds headerless <item>.csv files (frame,class,x,y,z); --truth is the \
       test split with labels/label_<item>.csv, or a folder of <item>.csv frame rows. TP/FP/FN are \

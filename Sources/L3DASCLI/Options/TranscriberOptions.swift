@@ -2,9 +2,11 @@ import ArgumentParser
 import Foundation
 import Metrics
 import SpeechRecognition
+import Wav2Vec2
 
 /// Which recogniser transcribes Task 1 audio.
 enum TranscriberChoice: String, ExpressibleByArgument, CaseIterable {
+  case wav2vec2
   case pocketsphinx
   case command
   case precomputed
@@ -12,8 +14,11 @@ enum TranscriberChoice: String, ExpressibleByArgument, CaseIterable {
 
 /// The Task 1 recogniser options shared by `score` and `leaderboard`.
 struct TranscriberOptions: ParsableArguments {
-  @Option(help: "Task 1: pocketsphinx (built in), command (--asr-command), or precomputed (--transcripts).")
-  var transcriber: TranscriberChoice = .pocketsphinx
+  @Option(help: "Task 1: wav2vec2 (the official recogniser, run natively; the default when its model is installed), pocketsphinx (built in; the default otherwise), command (--asr-command), or precomputed (--transcripts).")
+  var transcriber: TranscriberChoice?
+
+  @Option(help: "Task 1: the wav2vec2 model folder (default: the one 'l3das download wav2vec2-base-960h' made, else the Hugging Face cache).")
+  var modelDir: String?
 
   @Option(parsing: .upToNextOption, help: ArgumentHelp("Task 1: the recogniser command speaking the JSON-lines protocol (docs/metrics.md), as one quoted command line: --asr-command \"python3 rec.py --model m\".", valueName: "command"))
   var asrCommand: [String] = []
@@ -41,6 +46,10 @@ struct TranscriberOptions: ParsableArguments {
 
   /// Checks that the chosen recogniser has what it needs.
   func check() throws {
+    if modelDir != nil, let transcriber, transcriber != .wav2vec2 {
+      throw ValidationError("--model-dir is for --transcriber wav2vec2")
+    }
+    if choice == .wav2vec2 { _ = try Transcribe.modelDirectory(modelDir) }
     if transcriber == .command, try commandWords().isEmpty {
       throw ValidationError("--transcriber command needs --asr-command")
     }
@@ -50,10 +59,20 @@ struct TranscriberOptions: ParsableArguments {
     }
   }
 
+  /// The chosen recogniser: as given, else wav2vec2 when a model folder is given or installed,
+  /// else PocketSphinx.
+  var choice: TranscriberChoice {
+    transcriber ?? (modelDir != nil || Wav2Vec2ModelLocation.installed() != nil ? .wav2vec2 : .pocketsphinx)
+  }
+
   /// The recogniser, wrapped in the transcript cache unless --no-cache.
   func make() throws -> any Transcriber {
     let base: any Transcriber
-    switch transcriber {
+    switch choice {
+    case .wav2vec2:
+      base = try Wav2Vec2Transcriber(directory: try Transcribe.modelDirectory(modelDir)) { message in
+        FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
+      }
     case .pocketsphinx: base = try PocketSphinxTranscriber()
     case .command:
       base = try ExternalCommandTranscriber(

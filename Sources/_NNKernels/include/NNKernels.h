@@ -47,4 +47,36 @@ void l3das_thin_gemm_f32(
 void l3das_sigmoid_f32(ptrdiff_t count, float *values);
 void l3das_tanh_f32(ptrdiff_t count, float *values);
 
+/// erf of `count` values (Transformer.c: at most 2.3 ulp) and GELU with the exact error
+/// function, 0.5·x·(1 + erf(x/√2)) (`out` may equal `x`).
+void l3das_erf_f32(ptrdiff_t count, const float *x, float *out);
+void l3das_gelu_f32(ptrdiff_t count, const float *x, float *out);
+
+/// Normalisation of `rows` rows of `length` values (row strides `ldx`, `ldo`; `out` may equal
+/// `x`) to zero mean and unit biased variance (both accumulated in double), then ·weight + bias
+/// (either may be NULL), indexed by column (layer norm) or, with `per_row`, by row (group norm
+/// with one channel per group).
+void l3das_layer_norm_rows_f32(
+    ptrdiff_t rows, ptrdiff_t length, const float *x, ptrdiff_t ldx, const float *weight,
+    const float *bias, int per_row, float epsilon, float *out, ptrdiff_t ldo);
+
+/// Softmax of each of `rows` rows of `length` values in place (row stride `ldx`).
+void l3das_softmax_rows_f32(ptrdiff_t rows, ptrdiff_t length, float *x, ptrdiff_t ldx);
+
+/// One key block of the streamed ("online") softmax of attention: for each of `rows` rows of
+/// `cols` scores, the running maximum `maxima` and sum `sums` are updated, the scores are
+/// replaced by exp(score − new maximum), and the row of `accumulator` (`width` values, the
+/// partial output) is rescaled by exp(old − new maximum). `first` starts the rows afresh.
+void l3das_online_softmax_block_f32(
+    ptrdiff_t rows, ptrdiff_t cols, float *scores, float *maxima, float *sums, float *accumulator,
+    ptrdiff_t width, int first);
+
+/// Normalisation of each column of a `rows` × `cols` row-major matrix over its rows (group norm
+/// with one channel per group on channels-last data, `[time, channels]`): mean and biased
+/// variance in double, then ·weight + bias per column (either may be NULL). `out` may equal
+/// `x`; `scratch` holds 3·cols doubles.
+void l3das_column_norm_f32(
+    ptrdiff_t rows, ptrdiff_t cols, const float *x, const float *weight, const float *bias,
+    float epsilon, float *out, double *scratch);
+
 #endif
