@@ -155,7 +155,12 @@ public struct ArchiveExtractor: Sendable {
     if let what = ArchiveSniffer.nonZipDescription(ofFileAt: archive) {
       throw DownloadError(.corruptArchive, "is \(what), not a zip archive", path: archive.path)
     }
-    let directory = try ZipDirectory(reading: archive)
+    let directory: ZipDirectory
+    do {
+      directory = try ZipDirectory(reading: archive)
+    } catch let failure as ZipDirectory.Failure {
+      throw DownloadError(failure.isFileSystem ? .fileSystem : .corruptArchive, failure.message, path: archive.path)
+    }
     let zip: Archive
     do {
       zip = try Archive(url: archive, accessMode: .read)

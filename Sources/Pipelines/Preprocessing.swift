@@ -93,6 +93,7 @@ public enum Preprocessing {
     // The output folder: new, empty, or an earlier preprocess run's (resumed); never the
     // split itself. Runs from before the marker are recognised by their shard records.
     let lock: FolderLock
+    let createdNow = OutputFolder.state(of: output) == .absent
     do {
       let earlierRun = ((try? FileManager.default.contentsOfDirectory(atPath: output.path)) ?? [])
         .contains { $0.hasPrefix("shard-") && $0.hasSuffix(".json") || $0 == manifestName }
@@ -110,6 +111,16 @@ public enum Preprocessing {
         "\(output.path): cannot create the output folder: \(FileErrorText.describe(error))")
     }
     defer { withExtendedLifetime(lock) {} }
+    // A run that fails before writing anything leaves no folder it created.
+    var succeeded = false
+    defer {
+      let bookkeeping: Set<String> = [OutputFolder.markerName, FolderLock.fileName]
+      if !succeeded, createdNow,
+        ((try? FileManager.default.contentsOfDirectory(atPath: output.path)) ?? []).allSatisfy(bookkeeping.contains)
+      {
+        try? FileManager.default.removeItem(at: output)
+      }
+    }
     StagingPath.removeStale(in: output)
     let transform = try ItemTransform(configuration: configuration, labelled: split.expectsLabels)
     let size = configuration.itemsPerShard
@@ -160,6 +171,7 @@ public enum Preprocessing {
         PreprocessShardManifest(shard: shard, outputShardCount: starts.count, manifest: manifest),
         to: url)
     }
+    succeeded = true
     return PreprocessReport(
       manifest: manifest, manifestPath: url.path, computedShards: computed, resumedShards: resumed,
       itemCount: manifest.itemCount, rowCount: manifest.rowCount,

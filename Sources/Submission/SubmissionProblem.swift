@@ -117,6 +117,10 @@ extension SubmissionProblem.Kind {
   /// The kind in words, for summaries ("rows with the wrong number of fields").
   public var phrase: String {
     switch self {
+    case .unreadableSubmission: "unreadable submissions"
+    case .unsafeArchiveEntry: "unsafe archive entries"
+    case .unexpectedFile: "unexpected files"
+    case .missingItem: "missing items"
     case .unexpectedItem: "files for no test item"
     case .duplicateItem: "files for one test item"
     case .unreadableFile: "unreadable files"

@@ -65,6 +65,8 @@ private func run(
       sourceLocation: sourceLocation)
   }
   #expect(!(result.stdout + result.stderr).contains("NSCocoaErrorDomain"), "a raw Foundation error: \(shown)", sourceLocation: sourceLocation)
+  // stderr is a pipe here, not a terminal: progress comes as lines, never redrawn in place.
+  #expect(!result.stderr.contains("\r") && !result.stderr.contains("\u{1B}["), "terminal redraws on a pipe: \(shown)", sourceLocation: sourceLocation)
   return result
 }
 

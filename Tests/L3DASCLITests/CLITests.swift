@@ -93,7 +93,7 @@ struct CLITests {
   @Test(
     "bad arguments and missing folders give a usage or runtime error, never a crash",
     arguments: [
-      (["synth", "--task1-items=-1"], Int32(64), "item counts"),
+      (["synth", "--task1-items=-1"], Int32(64), "--task1-items"),
       (["synth", "--scene-seconds", "0"], Int32(64), "--scene-seconds"),
       (["synth", "--task", "3"], Int32(64), "task"),
       (["predict", "--task", "3", "--model", "m", "--input", "i", "-o", "o"], Int32(64), "--task"),

@@ -54,13 +54,15 @@ struct TranscriberTests {
     }
   }
 
-  @Test("a command that does not exist is reported, not a crash")
+  @Test("a command that does not exist is reported when the recogniser is set up, not a crash")
   func missingCommand() throws {
-    let asr = try ExternalCommandTranscriber(command: ["/nonexistent/asr"])
+    // The identity (for the transcript cache) needs the program's digest, so a missing
+    // program is found before any audio is sent.
     let error = #expect(throws: TranscriptionError.self) {
-      try asr.transcribe(TranscriptionRequest(samples: [0], sampleRate: 16_000))
+      try ExternalCommandTranscriber(command: ["/nonexistent/asr"])
     }
     #expect(error?.code == .unavailable)
+    #expect(error?.message.contains("/nonexistent/asr") == true)
   }
 
   @Test("precomputed transcripts are read per role and item; a missing one names its path")

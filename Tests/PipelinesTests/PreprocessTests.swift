@@ -69,9 +69,10 @@ struct PreprocessTests {
     let manifest = try JSONDecoder().decode(
       PreprocessManifest.self, from: Data(contentsOf: out.appendingPathComponent("manifest.json")))
     #expect(manifest == report.manifest)
+    // No temporary file is left; the hidden entries are the output marker and the lock.
     #expect(
       try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.hasPrefix(".") }
-        .isEmpty)
+        .sorted() == [".l3das-lock", ".l3das-output.json"])
   }
 
   @Test(

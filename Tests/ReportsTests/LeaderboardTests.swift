@@ -166,7 +166,9 @@ struct LeaderboardTests {
     let result = try Leaderboard.run(submissions: board.submissions, truth: board.truth, options: board.options)
     let out = board.dir.path("reports")
     let page = try LeaderboardReport.write(result, to: out)
-    #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted() == LeaderboardReport.fileNames.sorted())
+    #expect(
+      try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
+        == (LeaderboardReport.fileNames + [".l3das-output.json"]).sorted())
     let markdown = try String(contentsOf: out.appendingPathComponent("leaderboard.md"), encoding: .utf8)
     #expect(markdown.contains("| 1 | perfect | 1.0000 |") && markdown.contains("| – | headed |"))
     #expect(markdown.contains("## Not ranked") && markdown.contains("looks like a header"))

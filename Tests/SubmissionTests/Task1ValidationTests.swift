@@ -165,7 +165,7 @@ struct Task1ValidationTests {
     #expect(report.problems(.missingItem).count == 10)
     let more = report.problems(.moreProblems)
     #expect(more.count == 1)
-    #expect(more.first?.message.contains("20 more missingItem") == true)
+    #expect(more.first?.message.contains("20 more of the same (missing items; 30 in all") == true)
     #expect(report.errorCount == 11)
   }
 

@@ -132,7 +132,9 @@ struct Task2ValidationTests {
     let text = (0..<25).map { "\($0),7" }.joined(separator: "\n")
     let r = try report(text, listLimit: 5)
     #expect(r.problems(.wrongFieldCount).count == 5)
-    #expect(r.problems(.moreProblems).first?.message.contains("20 more wrongFieldCount") == true)
+    // Said in words, after the lines it counts.
+    #expect(r.problems(.moreProblems).first?.message.contains("20 more of the same (rows with the wrong number of fields") == true)
+    #expect(r.problems.last?.kind == .moreProblems)
   }
 
   @Test("names are whole Task 2 stems, not text before the first underscore")

@@ -1,59 +1,75 @@
-import Foundation
+public import Foundation
 
 /// The central directory of a zip archive (ZIP64 included), read independently of
 /// ZIPFoundation.
 ///
 /// ZIPFoundation's entry listing ends silently at the first encrypted entry (and at the first
-/// local header it cannot read), so the extractor compares its listing with this one, and
-/// takes from it what ZIPFoundation does not expose: the encryption flags.
-struct ZipDirectory {
+/// local header it cannot read), so the dataset extractor and the submission reader compare
+/// its listing with this one, and take from it what ZIPFoundation does not expose: the
+/// encryption flags.
+public struct ZipDirectory: Sendable {
+  /// Why the directory cannot be read.
+  public struct Failure: Error, CustomStringConvertible, Sendable {
+    /// The archive.
+    public var path: String
+    /// What is wrong, in words.
+    public var message: String
+    /// Whether the file could not be read at all (rather than read and found damaged).
+    public var isFileSystem: Bool
+    /// `path: message`.
+    public var description: String { "\(path): \(message)" }
+  }
+
   /// One central-directory record.
-  struct Record: Equatable {
+  public struct Record: Equatable, Sendable {
     /// The entry's name as stored (decoded as UTF-8, invalid bytes replaced).
-    var path: String
+    public var path: String
     /// The general purpose bit flag.
-    var flags: UInt16
+    public var flags: UInt16
     /// The declared compressed size in bytes.
-    var compressedSize: UInt64
+    public var compressedSize: UInt64
     /// The declared uncompressed size in bytes.
-    var uncompressedSize: UInt64
+    public var uncompressedSize: UInt64
 
     /// Whether the entry is encrypted (traditional PKWARE encryption, bit 0, or strong
     /// encryption, bit 6).
-    var isEncrypted: Bool { flags & 0x0041 != 0 }
+    public var isEncrypted: Bool { flags & 0x0041 != 0 }
   }
 
   /// The records, in central-directory order.
-  var records: [Record]
+  public var records: [Record]
 
   /// The largest central directory read (far above any real dataset archive's).
-  static let maxDirectoryBytes: UInt64 = 1 << 30
+  public static let maxDirectoryBytes: UInt64 = 1 << 30
 
   /// Reads the central directory of the archive at `url`.
   ///
-  /// - Throws: `DownloadError` `.corruptArchive` when there is no readable end-of-central-
-  ///   directory record or the directory is cut short; `.fileSystem` when the file cannot be
-  ///   read.
-  init(reading url: URL) throws {
-    let handle = try FileSystemReason.attempt("cannot read the archive", path: url.path) {
-      try FileHandle(forReadingFrom: url)
+  /// - Throws: `ZipDirectory.Failure` when there is no readable end-of-central-directory
+  ///   record, the directory is cut short, or the file cannot be read (`isFileSystem`).
+  public init(reading url: URL) throws {
+    func unreadable(_ error: any Error) -> Failure {
+      Failure(path: url.path, message: "cannot read the archive: \(FileErrorText.describe(error))", isFileSystem: true)
     }
+    let handle: FileHandle
+    do { handle = try FileHandle(forReadingFrom: url) } catch { throw unreadable(error) }
     defer { try? handle.close() }
-    func corrupt(_ why: String) -> DownloadError {
-      DownloadError(
-        .corruptArchive, "not a readable zip archive (truncated or damaged?): \(why)",
-        path: url.path)
+    func corrupt(_ why: String) -> Failure {
+      Failure(path: url.path, message: "not a readable zip archive (truncated or damaged?): \(why)", isFileSystem: false)
     }
     func read(_ count: UInt64, at offset: UInt64) throws -> [UInt8] {
-      try FileSystemReason.attempt("cannot read the archive", path: url.path) {
+      let data: Data
+      do {
         try handle.seek(toOffset: offset)
-        let data = try handle.read(upToCount: Int(count)) ?? Data()
-        guard data.count == Int(count) else { throw corrupt("it ends early") }
-        return [UInt8](data)
+        data = try handle.read(upToCount: Int(count)) ?? Data()
+      } catch {
+        throw unreadable(error)
       }
+      guard data.count == Int(count) else { throw corrupt("it ends early") }
+      return [UInt8](data)
     }
 
-    let fileSize = UInt64(DiskSpace.fileSize(url) ?? 0)
+    let fileSize = ((try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? NSNumber)
+      .map { UInt64($0.int64Value) } ?? 0
     // The end-of-central-directory record: 22 bytes plus a comment of at most 65 535.
     let tailLength = min(fileSize, 22 + 65_535)
     let tail = try read(tailLength, at: fileSize - tailLength)
