@@ -161,9 +161,34 @@ final class SubmissionContents: @unchecked Sendable {
       )
     }
     var problems: [SubmissionProblem] = []
+    // The central directory read on its own: ZIPFoundation's listing stops silently at the
+    // first encrypted entry, which would make the entries after it look missing.
+    var encrypted = Set<String>()
+    var directoryPaths: [String] = []
+    do {
+      let directory = try ZipDirectory(reading: url)
+      directoryPaths = directory.records.map(\.path)
+      for record in directory.records where record.isEncrypted {
+        encrypted.insert(record.path)
+        problems.append(
+          SubmissionProblem(
+            .error, .unsafeArchiveEntry, file: record.path,
+            "the archive entry is encrypted; it was not read",
+            hint: "zip the submission without a password"))
+      }
+    } catch {
+      problems.append(
+        SubmissionProblem(
+          .error, .unreadableSubmission,
+          "\(url.lastPathComponent) is not a readable zip archive (\(error))",
+          hint: "re-create it, e.g. `cd submission && zip -r ../submission.zip .`"))
+    }
+    var listed = Set<String>()
     var kept: [(path: String, entry: Entry)] = []
     for entry in archive {
+      listed.insert(entry.path)
       let path = entry.path
+      if encrypted.contains(path) { continue }
       if let reason = ArchivePath.unsafeReason(path: path, isSymlink: entry.type == .symlink) {
         problems.append(
           SubmissionProblem(
@@ -174,6 +199,14 @@ final class SubmissionContents: @unchecked Sendable {
       }
       if entry.type == .directory || isJunk(path) { continue }
       kept.append((path, entry))
+    }
+    // Entries the directory names that the reader never reached (after an encrypted one).
+    for path in directoryPaths where !listed.contains(path) && !encrypted.contains(path) {
+      problems.append(
+        SubmissionProblem(
+          .error, .unreadableSubmission, file: path,
+          "the archive entry cannot be read (it follows an encrypted or damaged entry)",
+          hint: "re-create the archive without a password"))
     }
     // One common top folder (`task1/x.npy` …) is the submission root.
     let firstComponents = Set(kept.map { $0.path.split(separator: "/").first.map(String.init) ?? "" })

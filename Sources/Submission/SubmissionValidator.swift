@@ -113,7 +113,13 @@ public enum SubmissionValidator {
     }
     problems += unexpected.finished()
     var missing = ProblemList(limit: options.listLimit, file: nil)
-    for id in testSet.ids where chosen[id] == nil {
+    // A file already refused by name (an encrypted or unreachable archive entry) is not
+    // reported again as missing.
+    let refused = Set(
+      problems.filter {
+        ($0.kind == .unsafeArchiveEntry && $0.message.contains("encrypted")) || $0.kind == .unreadableSubmission
+      }.compactMap { $0.file.map { ($0 as NSString).lastPathComponent } })
+    for id in testSet.ids where chosen[id] == nil && !refused.contains("\(id).\(fileExtension)") {
       missing.add(
         SubmissionProblem(
           .error, .missingItem, file: "\(id).\(fileExtension)",

@@ -121,3 +121,25 @@ struct ArchiveValidationTests {
     #expect(report.problems.first?.line == 2)
   }
 }
+
+@Suite("Zipped submissions: encrypted entries")
+struct EncryptedArchiveTests {
+  @Test("an encrypted entry is refused by name, and the entries the zip reader cannot reach after it are named too")
+  func encrypted() throws {
+    let f = try ValidationFixture(items: ["1-2-0000": 800, "1-2-0001": 800], sampleRate: 16_000)
+    let estimate = NumPyFile.encode([Float](repeating: 0.1, count: 800), shape: [800])
+    let url = f.directory.path("locked.zip")
+    try makeZip(url, [("1-2-0000.npy", estimate), ("1-2-0001.npy", estimate)], compression: .none)
+    var bytes = try Data(contentsOf: url)
+    patchZipEntry(&bytes, name: "1-2-0000.npy", addFlags: 1)
+    try bytes.write(to: url)
+    let report = try f.validate(task: .speechEnhancement, submission: url)
+    #expect(!report.isValid)
+    let encrypted = report.problems.first { $0.file == "1-2-0000.npy" && $0.kind == .unsafeArchiveEntry }
+    #expect(encrypted?.message.contains("encrypted") == true, "\(report.text)")
+    // Never silently missing: the second entry is either read or named as unreadable.
+    #expect(
+      report.problems.allSatisfy { $0.kind != .missingItem || $0.message.contains("1-2-0000") },
+      "\(report.text)")
+  }
+}
