@@ -251,6 +251,7 @@ let package = Package(
       dependencies: [
         "Pipelines", "Metrics", "Submission", "Synthesis", "AudioIO", "Models", "NN", "Features",
         "NumPyIO", "Datasets", "TensorModule", "_TestSupport",
+        .product(name: "ZIPFoundation", package: "ZIPFoundation"),
       ],
       swiftSettings: swiftSettings),
     .testTarget(

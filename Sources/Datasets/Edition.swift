@@ -26,6 +26,14 @@ public enum Edition: String, CaseIterable, Sendable, Codable {
   /// Number of 100 ms label frames in a Task 2 scene (600 or 300).
   public var task2FrameCount: Int { Int((task2SceneSeconds * 10).rounded()) }
 
+  /// The Task 2 matching distance of the edition's leaderboard, in metres (2.0 for
+  /// L3DAS21/22; the official functions compare strictly below it).
+  public var task2Threshold: Double {
+    switch self {
+    case .l3das21, .l3das22: 2.0
+    }
+  }
+
   /// A display name, e.g. `L3DAS22`.
   public var displayName: String { "L3DAS\(rawValue.suffix(2))" }
 }

@@ -26,6 +26,9 @@ public enum Leaderboard {
     public var task2: Task2Scoring.Options
     /// Task 2 validation: the largest plausible coordinate magnitude, in metres.
     public var coordinateLimit: Double
+    /// Task 1: rank by the value the official scripts print (their running mean counts
+    /// skipped items) instead of the correct mean.
+    public var officialRunningMean = false
 
     /// Creates options.
     public init(
@@ -121,6 +124,8 @@ public enum Leaderboard {
     public var transcriber: String?
     /// Task 2: the scoring options.
     public var task2Options: Task2Scoring.Options?
+    /// Task 1: what `score` ranks by: "mean" (the correct mean) or "official-running-mean".
+    public var headline: String?
     /// Ranked entries first (by rank, then name), then the unranked ones by name.
     public var entries: [Entry]
   }
@@ -165,6 +170,7 @@ public enum Leaderboard {
       transcriber: options.task1?.transcriber.identifier,
       emptyReference: options.task1?.emptyReference,
       task2Options: options.task == .soundEventLocalizationDetection ? options.task2 : nil,
+      officialRunningMean: options.task == .speechEnhancement && options.officialRunningMean ? true : nil,
       entries: entries)
   }
 
@@ -183,18 +189,24 @@ public enum Leaderboard {
     }
     entry.problems = report.problems
     guard report.isValid else { return entry }
-    var folder = submission.url
-    var unpacked: URL?
-    if SubmissionArchive.isArchive(submission.url) {
-      let temporary = FileManager.default.temporaryDirectory
-        .appendingPathComponent("l3das-leaderboard-\(UUID().uuidString)", isDirectory: true)
-      unpacked = temporary
-      folder = temporary
-    }
-    defer { if let unpacked { try? FileManager.default.removeItem(at: unpacked) } }
+    // Folders and zips alike are read in place by the validator's own reader.
+    let folder = submission.url
     do {
-      if let unpacked { try SubmissionArchive.unpack(submission.url, into: unpacked) }
-      if options.task == .speechEnhancement, let task1 = options.task1 {
+      if options.task == .speechEnhancement, var task1 = options.task1 {
+        if let precomputed = task1.transcriber as? PrecomputedTranscripts {
+          // Transcripts are per submission: never score one with another's.
+          let own = PrecomputedTranscripts(folder: precomputed.folder, estimateFolder: submission.name)
+          var isFolder: ObjCBool = false
+          guard !submission.name.contains("/"),
+            FileManager.default.fileExists(atPath: own.estimateURL.path, isDirectory: &isFolder),
+            isFolder.boolValue
+          else {
+            entry.failure =
+              "no precomputed transcripts for this submission: expected \(own.estimateURL.path)/<id>.txt (with --transcriber precomputed, each submission has its own folder named after it, beside reference/)"
+            return entry
+          }
+          task1.transcriber = own
+        }
         entry.task1Items = try Task1Scoring.partial(
           submission: folder, truth: truth, options: task1, shard: shard)
       } else {
@@ -219,6 +231,7 @@ public enum Leaderboard {
       guard partial.task == first.task, partial.truth == first.truth,
         partial.truthItemCount == first.truthItemCount, partial.transcriber == first.transcriber,
         partial.emptyReference == first.emptyReference, partial.task2Options == first.task2Options,
+        partial.officialRunningMean == first.officialRunningMean,
         partial.entries.map(\.name) == first.entries.map(\.name),
         partial.entries.map(\.path) == first.entries.map(\.path)
       else {
@@ -240,7 +253,7 @@ public enum Leaderboard {
           }
           let report = Task1Report(items: items)
           entry.task1 = report
-          entry.score = report.metric
+          entry.score = first.officialRunningMean == true ? report.official.metric : report.metric
         } else if let options = first.task2Options {
           let files = parts.flatMap { $0.task2Files ?? [] }
           guard files.count == first.truthItemCount else {
@@ -255,7 +268,8 @@ public enum Leaderboard {
     }
     return Result(
       task: first.task, truth: first.truth, itemCount: first.truthItemCount,
-      transcriber: first.transcriber, task2Options: first.task2Options, entries: ranked(entries))
+      transcriber: first.transcriber, task2Options: first.task2Options,
+      headline: first.officialRunningMean == true ? "official-running-mean" : "mean", entries: ranked(entries))
   }
 
   /// Sorts by score (descending, then name) and gives equal scores equal ranks.
@@ -321,6 +335,8 @@ public struct LeaderboardPartial: Sendable, Codable, Equatable {
   public var emptyReference: EmptyReferencePolicy?
   /// Task 2: the scoring options.
   public var task2Options: Task2Scoring.Options?
+  /// Task 1: `true` when ranking by the official running mean.
+  public var officialRunningMean: Bool?
   /// One per submission, in the order given.
   public var entries: [Entry]
 

@@ -77,7 +77,8 @@ public enum ParityCheck {
       try c.encode(passed, forKey: .passed)
     }
 
-    init(model: String, parameterCount: Int, outputTolerance: Double, gradientTolerance: Double) {
+    /// An empty report (no tensors compared yet).
+    public init(model: String, parameterCount: Int, outputTolerance: Double, gradientTolerance: Double) {
       self.model = model
       self.parameterCount = parameterCount
       self.outputs = 0
@@ -89,9 +90,11 @@ public enum ParityCheck {
 
     /// Human-readable lines, worst first within each group.
     public var text: String {
+      // Names are padded to a common width, never cut: the longest decides.
+      let width = max(36, (perOutput.keys.map(\.count) + perGradient.keys.map(\.count)).max() ?? 0)
       func line(_ name: String, _ value: Double, _ tolerance: Double) -> String {
         let mark = value <= tolerance ? "ok  " : "FAIL"
-        return "  \(mark) \(name.padding(toLength: 36, withPad: " ", startingAt: 0)) "
+        return "  \(mark) \(name + String(repeating: " ", count: max(0, width - name.count))) "
           + String(format: "%.3e", value)
       }
       var lines = ["\(model) (\(parameterCount) parameters), eval mode"]

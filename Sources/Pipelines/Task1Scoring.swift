@@ -4,6 +4,7 @@ public import Foundation
 public import L3DASCore
 public import Metrics
 import NumPyIO
+import Submission
 
 /// `l3das score --task 1`: scores a folder of `<id>.npy` estimates against the clean speech of a
 /// Task 1 split.
@@ -70,10 +71,9 @@ public enum Task1Scoring {
     progress: any ProgressReporter = SilentProgress()
   ) throws -> [Task1ItemScore] {
     let references = try references(in: truth)
-    guard let names = try? FileManager.default.contentsOfDirectory(atPath: submission.path) else {
-      throw ScoringError(.notFound, "\(submission.path): no such submission folder")
-    }
-    let submitted = Set(names.filter { $0.hasSuffix(".npy") && !$0.hasPrefix(".") }.map { String($0.dropLast(4)) })
+    // The submission (folder or zip) is read by the validator's own reader.
+    let items = try submissionItems(submission, task: .speechEnhancement)
+    let submitted = items.ids.union(items.refusedIDs)
     let ids = shard.select(references.keys.sorted())
     let missing = ids.filter { !submitted.contains($0) }
     let extra = submitted.filter { references[$0] == nil }.sorted()
@@ -81,6 +81,7 @@ public enum Task1Scoring {
       throw ScoringError(.mismatchedItems, message)
     }
     let pool = STOIPool()
+    let invalid = InvalidFiles()
     let results = IndexedResults<Task1ItemScore>(count: ids.count)
     let counter = ConcurrentProgress(total: ids.count, reporter: progress)
     DispatchQueue.concurrentPerform(iterations: ids.count) { index in
@@ -97,7 +98,15 @@ public enum Task1Scoring {
             "\(cleanURL.path): clean speech must be sampled at \(Task.speechEnhancement.sampleRate) Hz (Task 1), it is at \(clean.sampleRate) Hz")
         }
         let estimateURL = submission.appendingPathComponent("\(id).npy")
-        let estimate = try loadEstimate(estimateURL, expectedLength: clean.frameCount)
+        let estimate: [Float]
+        do {
+          estimate = try items.estimate(id, expectedLength: clean.frameCount)
+        } catch let error as SubmissionFileError {
+          invalid.add(index, error)
+          return Task1ItemScore(
+            id: id, stoi: nil, wer: nil, metric: nil, wordErrors: nil, referenceTranscript: "",
+            estimateTranscript: "", stoiTooShort: false)
+        }
         let computer = try pool.take()
         defer { pool.give(computer) }
         let score: Task1ItemScore
@@ -113,27 +122,21 @@ public enum Task1Scoring {
         return score
       }
     }
-    return try results.values()
+    let values = try results.values()
+    try invalid.throwIfAny(submission: submission.path)
+    return values
   }
 
-  /// Reads a submitted estimate: a float `.npy` array of shape `(N,)`, `(1, N)` or `(N, 1)`
-  /// with N equal to the clean speech's length, every value finite.
+  /// Reads one estimate file exactly as a submission's item is read (`SubmissionItems`): a
+  /// float `.npy` array of shape `(N,)` or `(1, N)` with N equal to the clean speech's length,
+  /// every value finite in float32.
+  /// - Throws: `ScoringError.invalidFile` with the validator's words.
   public static func loadEstimate(_ url: URL, expectedLength: Int) throws -> [Float] {
-    let (header, values) = try NumPyFile.readFloats(url)
-    let nonUnit = header.shape.filter { $0 != 1 }
-    guard header.shape.count >= 1, header.shape.count <= 2, nonUnit.count <= 1 else {
-      throw ScoringError(
-        .invalidFile,
-        "\(url.path): shape \(header.shape) is not mono audio (expected (\(expectedLength),); a (4, N) array holds several channels)")
+    do {
+      return try SubmissionItems.estimate(fileAt: url, expectedLength: expectedLength)
+    } catch let error as SubmissionFileError {
+      throw ScoringError(.invalidFile, error.description)
     }
-    guard values.count == expectedLength else {
-      throw ScoringError(
-        .invalidFile, "\(url.path): \(values.count) samples, but the clean speech has \(expectedLength)")
-    }
-    if let bad = values.firstIndex(where: { !$0.isFinite }) {
-      throw ScoringError(.invalidFile, "\(url.path): sample \(bad) is \(values[bad]); estimates must be finite")
-    }
-    return values
   }
 }
 

@@ -103,9 +103,12 @@ public enum Task2Prediction {
     let jobs = try Preprocessing.predictionJobs(
       split: split, task: .soundEventLocalizationDetection, microphones: microphones)
     let started = Date()
+    // The scene length comes from the split's audio (as score and validate take it), so a 60 s
+    // scene in a folder without an L3DAS21 name is predicted whole, not cut to 30 s.
+    let scenes = try Task2Scenes.detect(truth: splitFolder, edition: nil, frames: nil)
     var preprocessing = PreprocessConfiguration.baseline(
-      task: .soundEventLocalizationDetection, edition: split.edition, microphones: microphones)
-    if let sceneSeconds { preprocessing.sceneSeconds = sceneSeconds }
+      task: .soundEventLocalizationDetection, edition: scenes.edition, microphones: microphones)
+    preprocessing.sceneSeconds = sceneSeconds ?? Double(scenes.frameCount) * Task2Rows.frameSeconds
     preprocessing.task2Features = features
     let transform = try Preprocessing.ItemTransform(configuration: preprocessing, labelled: false)
     let labels = preprocessing.labelMatrix

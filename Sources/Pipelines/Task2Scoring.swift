@@ -2,6 +2,7 @@ public import Datasets
 public import Foundation
 public import L3DASCore
 public import Metrics
+import Submission
 
 /// `l3das score --task 2`: scores a folder of headerless `<item>.csv` prediction files against
 /// the ground truth with the location-sensitive detection metric.
@@ -18,6 +19,9 @@ public enum Task2Scoring {
     public var includeDCASEStyle = true
     /// The DCASE rules (2021 or 2022/2023) and averaging of that report.
     public var dcase: DCASEStyleSELD.Variant = .dcase2021
+    /// The largest |x|, |y| or |z| a predicted row may have, in metres (as `validate`'s
+    /// `--max-coordinate`): a file the validator refuses is not scored.
+    public var coordinateLimit: Double = 5
 
     /// Creates options.
     public init(
@@ -33,7 +37,7 @@ public enum Task2Scoring {
     }
 
     enum CodingKeys: String, CodingKey {
-      case threshold, matching, frameCount, includeDCASEStyle, dcase
+      case threshold, matching, frameCount, includeDCASEStyle, dcase, coordinateLimit
     }
 
     /// Decodes options; files written before `dcase` existed mean DCASE 2021.
@@ -44,6 +48,7 @@ public enum Task2Scoring {
       frameCount = try c.decode(Int.self, forKey: .frameCount)
       includeDCASEStyle = try c.decode(Bool.self, forKey: .includeDCASEStyle)
       dcase = try c.decodeIfPresent(DCASEStyleSELD.Variant.self, forKey: .dcase) ?? .dcase2021
+      coordinateLimit = try c.decodeIfPresent(Double.self, forKey: .coordinateLimit) ?? 5
     }
   }
 
@@ -148,12 +153,11 @@ public enum Task2Scoring {
     submission: URL, truth: URL, options: Options, shard: Shard, progress: any ProgressReporter
   ) throws -> LocationSensitiveDetection {
     let truths = try truthFiles(in: truth)
-    guard let names = try? FileManager.default.contentsOfDirectory(atPath: submission.path) else {
-      throw ScoringError(.notFound, "\(submission.path): no such submission folder")
-    }
+    // The submission (folder or zip) is read by the validator's own reader.
+    let items = try submissionItems(submission, task: .soundEventLocalizationDetection)
     // Files in name order: the order of the per-file breakdown and of the additions.
     let ids = shard.select(truths.keys.sorted { "\($0).csv" < "\($1).csv" })
-    let submitted = Set(names.filter { $0.hasSuffix(".csv") && !$0.hasPrefix(".") }.map { String($0.dropLast(4)) })
+    let submitted = items.ids.union(items.refusedIDs)
     let missing = ids.filter { !submitted.contains($0) }.sorted()
     let extra = submitted.filter { truths[$0] == nil }.sorted()
     if let message = mismatchMessage(missing: missing, extra: extra, submission: submission.path, fileExtension: "csv") {
@@ -162,16 +166,19 @@ public enum Task2Scoring {
     let sceneSeconds = Double(options.frameCount) * Task2Rows.frameSeconds
     let counter = ConcurrentProgress(total: ids.count, reporter: progress)
     let frameCount = options.frameCount
-    let submissionPath = submission.path
+    let invalid = InvalidFiles()
     var metric = emptyMetric(options)
     // Each worker reads, parses and counts whole files into its own reused buffers; the
     // counts are added in name order.
     try metric.update(files: ids.count, name: { "\(ids[$0]).csv" }) {
       index, prediction, reference in
       let id = ids[index]
-      try Task2Rows.read(
-        path: filePath(in: submissionPath, "\(id).csv"), frameCount: frameCount,
-        into: &prediction)
+      do {
+        prediction.set(try items.rows(id, frameCount: frameCount, coordinateLimit: options.coordinateLimit))
+      } catch let error as SubmissionFileError {
+        invalid.add(index, error)
+        prediction.set([])
+      }
       switch truths[id] {
       case .events(let url):
         reference.set(
@@ -184,6 +191,7 @@ public enum Task2Scoring {
       }
       counter.advance(label: id)
     }
+    try invalid.throwIfAny(submission: submission.path)
     return metric
   }
 }

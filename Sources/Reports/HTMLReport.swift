@@ -28,6 +28,17 @@ public enum HTMLReport {
     } else {
       body += task2Sections(ranked)
     }
+    let warned = result.entries.filter { entry in entry.isRanked && entry.problems.contains { $0.severity == .warning } }
+    if !warned.isEmpty {
+      body += "<h2 id=\"warnings\">Warnings</h2>\n"
+      for entry in warned {
+        let warnings = entry.problems.filter { $0.severity == .warning }
+        body += "<div class=\"problem\"><h3>\(SVGChart.escape(entry.name))</h3><ul>"
+        for problem in warnings.prefix(100) { body += "<li>\(SVGChart.escape(problem.description))</li>" }
+        if warnings.count > 100 { body += "<li>… \(warnings.count - 100) more</li>" }
+        body += "</ul></div>\n"
+      }
+    }
     let unranked = result.entries.filter { !$0.isRanked }
     if !unranked.isEmpty {
       body += "<h2 id=\"invalid\">Not ranked</h2>\n"

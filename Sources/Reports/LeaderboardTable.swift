@@ -10,6 +10,9 @@ public struct LeaderboardTable: Sendable {
   public var rows: [[String]]
   /// Which columns hold numbers (right-aligned, sorted numerically in the page).
   public var numeric: [Bool]
+  /// Per row, the texts of its problems (warnings of ranked entries, errors of the others),
+  /// for the CSV's last column.
+  public var notes: [String]
 
   /// The table of `result`.
   public init(_ result: Leaderboard.Result) {
@@ -24,6 +27,9 @@ public struct LeaderboardTable: Sendable {
       numeric = [true, false, true, true, true, true, true, true, true, true, true, false]
     }
     let columnCount = columns.count
+    notes = result.entries.map { entry in
+      (entry.problems.map(\.description) + (entry.failure.map { ["failed: \($0)"] } ?? [])).joined(separator: "; ")
+    }
     rows = result.entries.map { entry in
       let rank = entry.rank.map(String.init) ?? "–"
       let status = Self.status(entry)
@@ -71,6 +77,16 @@ public struct LeaderboardTable: Sendable {
     lines.append("| " + columns.joined(separator: " | ") + " |")
     lines.append("|" + numeric.map { $0 ? " ---: |" : " --- |" }.joined())
     for row in rows { lines.append("| " + row.map(cell).joined(separator: " | ") + " |") }
+    let warned = result.entries.filter { entry in entry.isRanked && entry.problems.contains { $0.severity == .warning } }
+    if !warned.isEmpty {
+      lines += ["", "## Warnings", ""]
+      for entry in warned {
+        let warnings = entry.problems.filter { $0.severity == .warning }
+        lines.append("- **\(cell(entry.name))**:")
+        for problem in warnings.prefix(20) { lines.append("  - \(cell(problem.description))") }
+        if warnings.count > 20 { lines.append("  - … \(warnings.count - 20) more") }
+      }
+    }
     let unranked = result.entries.filter { !$0.isRanked }
     if !unranked.isEmpty {
       lines += ["", "## Not ranked", ""]
@@ -91,7 +107,8 @@ public struct LeaderboardTable: Sendable {
     let field = CSVCell.escape
     let header = columns.map { $0.lowercased().replacingOccurrences(of: " ", with: "_") }
       .map { $0.replacingOccurrences(of: "(", with: "").replacingOccurrences(of: ")", with: "") }
-    return ([header] + rows).map { $0.map(field).joined(separator: ",") }.joined(separator: "\n") + "\n"
+    let lines = [header + ["problems"]] + zip(rows, notes).map { $0 + [$1] }
+    return lines.map { $0.map(field).joined(separator: ",") }.joined(separator: "\n") + "\n"
   }
 
   /// One line describing how the board was scored.

@@ -177,6 +177,7 @@ public enum SubmissionValidator {
       summary.usesIds = summary.usesIds || itemSummary.usesIds
       summary.usesNames = summary.usesNames || itemSummary.usesNames
       summary.largestCoordinate = max(summary.largestCoordinate, itemSummary.largestCoordinate)
+      summary.largest = pointwiseMax(summary.largest, itemSummary.largest)
     }
     if options.task == .soundEventLocalizationDetection {
       problems += submissionWideTask2Problems(summary)
@@ -257,19 +258,23 @@ public enum SubmissionValidator {
           "some rows name classes (Knock) and others use ids (7); the official metric compares the raw fields, so a name never matches an id",
           hint: "write every class the same way; the official submission code writes ids 0–13"))
     }
-    if summary.rowCount >= 50 && summary.largestCoordinate <= 1.0 {
+    // The baseline network predicts positions divided by 2, so unscaled rows fill the halved
+    // box (|x| ≤ 1, |y| ≤ 0.75, |z| ≤ 0.5) and reach far into it in x. Correctly scaled rows
+    // reach beyond it, or (a barely trained network) stay near the microphone: no warning.
+    let halved = summary.largest
+    if summary.rowCount >= 50, halved.x <= 1.0, halved.y <= 0.8, halved.z <= 0.55, halved.x >= 0.75 {
       problems.append(
         SubmissionProblem(
           .warning, .normalisedCoordinates,
-          "all \(summary.rowCount) rows have |x|, |y|, |z| ≤ 1 m, but the labels span ±2 m in x",
-          hint: "the baseline network predicts coordinates divided by 2: multiply them by 2 before writing"))
+          "all \(summary.rowCount) rows lie in |x| ≤ 1, |y| ≤ 0.75, |z| ≤ 0.5 m, half the labels' box, and reach its edge in x (largest |x| \(String(format: "%.2f", halved.x)) m): they look like the network's output before the × 2",
+          hint: "the baseline network predicts coordinates divided by 2: multiply them by 2 before writing (l3das predict does)"))
     }
     return problems
   }
 
   /// Submission-wide problems first, then by file and line; a file's "… and N more" counts
   /// come after the lines they summarise.
-  private static func ordered(_ problems: [SubmissionProblem]) -> [SubmissionProblem] {
+  static func ordered(_ problems: [SubmissionProblem]) -> [SubmissionProblem] {
     func line(_ p: SubmissionProblem) -> Int { p.kind == .moreProblems ? Int.max : p.line ?? 0 }
     return problems.enumerated().sorted { a, b in
       let (p, q) = (a.element, b.element)

@@ -46,6 +46,54 @@ struct Task1Check {
     }
   }
 
+  /// Reads the whole entry and checks it like `run`; when it holds no error, also returns
+  /// its samples as `Float` (what the scorer uses).
+  func read(_ entry: SubmissionEntry, reader: SubmissionContents.Reader) -> ([SubmissionProblem], [Float]?) {
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(entry.size ?? 0)
+    do {
+      try reader.read(entry) { chunk in
+        // A mono 12-s estimate in float64 is 1.5 MB; anything beyond 1 GiB is not an estimate.
+        guard bytes.count + chunk.count <= 1 << 30 else {
+          throw ReadFailure(message: "the file is larger than 1 GiB; a Task 1 estimate is a few MB")
+        }
+        bytes.append(contentsOf: chunk)
+        return true
+      }
+    } catch let failure as ReadFailure {
+      return ([SubmissionProblem(.error, .unreadableFile, file: entry.path, failure.message)], nil)
+    } catch {
+      return ([SubmissionProblem(.error, .unreadableFile, file: entry.path, "\(error)")], nil)
+    }
+    let problems = check(bytes, file: entry.path)
+    guard !problems.contains(where: { $0.severity == .error }) else { return (problems, nil) }
+    do {
+      let (_, values) = try bytes.withUnsafeBytes { try NumPyFile.readFloats($0, path: entry.path) }
+      return (problems, values)
+    } catch let error as NumPyError {
+      return (problems + [numPyProblem(error, file: entry.path)], nil)
+    } catch {
+      return (problems + [SubmissionProblem(.error, .unreadableFile, file: entry.path, "\(error)")], nil)
+    }
+  }
+
+  /// The checks of `run` on bytes already in memory.
+  func check(_ bytes: [UInt8], file: String) -> [SubmissionProblem] {
+    var scanner = NumPyScanner(path: nil)
+    do {
+      try bytes.withUnsafeBytes { try scanner.consume($0) }
+      if let header = scanner.header {
+        let shapeProblems = headerProblems(header, file: file)
+        if !shapeProblems.isEmpty { return shapeProblems }
+      }
+      return valueProblems(try scanner.finish(), file: file)
+    } catch let error as NumPyError {
+      return [numPyProblem(error, file: file)]
+    } catch {
+      return [SubmissionProblem(.error, .unreadableFile, file: file, "\(error)")]
+    }
+  }
+
   private func numPyProblem(_ error: NumPyError, file: String) -> SubmissionProblem {
     let hint: String
     switch error.code {
@@ -138,6 +186,14 @@ struct Task1Check {
           "\(result.nonFiniteCount) of \(result.header.elementCount) samples are NaN or infinite "
             + "(first at sample \(first), \(String(format: "%.3f", Double(first) / Double(sampleRate))) s)",
           hint: "check the model for divergence; np.nan_to_num(x) hides the symptom, not the cause"))
+    }
+    if result.nonFiniteCount == 0, result.peak > Double(Float.greatestFiniteMagnitude) {
+      // Finite in float64, but not in float32, the precision every scorer computes in.
+      problems.append(
+        SubmissionProblem(
+          .error, .nonFinite, file: file,
+          "a sample of magnitude \(result.peak) exceeds float32's range (±3.4e38); the scorers compute in float32",
+          hint: "the estimate is audio in [-1, 1]; check the model's output scaling"))
     }
     if result.isAllZero {
       problems.append(

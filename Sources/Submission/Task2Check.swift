@@ -26,34 +26,15 @@ struct Task2Check {
     var usesNames = false
     var usesIds = false
     var largestCoordinate = 0.0
+    /// The largest |x|, |y|, |z| over the rows.
+    var largest = SIMD3<Double>(0, 0, 0)
   }
 
   func run(_ entry: SubmissionEntry, reader: SubmissionContents.Reader)
     -> ([SubmissionProblem], Summary)
   {
-    let file = entry.path
-    if let size = entry.size, size > Self.maximumFileBytes {
-      return ([tooLarge(file, size)], Summary())
-    }
-    var bytes: [UInt8] = []
-    bytes.reserveCapacity(entry.size ?? 0)
-    var tooBig = false
-    do {
-      try reader.read(entry) { chunk in
-        if bytes.count + chunk.count > Self.maximumFileBytes {
-          tooBig = true
-          return false
-        }
-        bytes.append(contentsOf: chunk)
-        return true
-      }
-    } catch let failure as ReadFailure {
-      return ([SubmissionProblem(.error, .unreadableFile, file: file, failure.message)], Summary())
-    } catch {
-      return ([SubmissionProblem(.error, .unreadableFile, file: file, "\(error)")], Summary())
-    }
-    if tooBig { return ([tooLarge(file, nil)], Summary()) }
-    return check(bytes, file: file)
+    let (problems, summary, _) = readAndCheck(entry, reader: reader)
+    return (problems, summary)
   }
 
   /// - Parameter size: the declared size, or `nil` when reading went past the limit.
@@ -68,6 +49,46 @@ struct Task2Check {
 
   /// Checks the bytes of one file.
   func check(_ bytes: [UInt8], file: String) -> ([SubmissionProblem], Summary) {
+    let (problems, summary, _) = checkAndRead(bytes, file: file)
+    return (problems, summary)
+  }
+
+  /// Reads the whole entry and checks it like `run`; also returns the rows the file's valid
+  /// lines hold (what the scorer counts when the file has no error).
+  func read(_ entry: SubmissionEntry, reader: SubmissionContents.Reader) -> ([SubmissionProblem], [DetectionRow]) {
+    let (problems, _, rows) = readAndCheck(entry, reader: reader)
+    return (problems, rows)
+  }
+
+  /// Reads the entry (refusing one over the size limit) and checks its bytes.
+  private func readAndCheck(_ entry: SubmissionEntry, reader: SubmissionContents.Reader)
+    -> ([SubmissionProblem], Summary, [DetectionRow])
+  {
+    let file = entry.path
+    if let size = entry.size, size > Self.maximumFileBytes { return ([tooLarge(file, size)], Summary(), []) }
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(entry.size ?? 0)
+    var tooBig = false
+    do {
+      try reader.read(entry) { chunk in
+        if bytes.count + chunk.count > Self.maximumFileBytes {
+          tooBig = true
+          return false
+        }
+        bytes.append(contentsOf: chunk)
+        return true
+      }
+    } catch let failure as ReadFailure {
+      return ([SubmissionProblem(.error, .unreadableFile, file: file, failure.message)], Summary(), [])
+    } catch {
+      return ([SubmissionProblem(.error, .unreadableFile, file: file, "\(error)")], Summary(), [])
+    }
+    if tooBig { return ([tooLarge(file, nil)], Summary(), []) }
+    return checkAndRead(bytes, file: file)
+  }
+
+  /// The checks of one file's bytes, its summary and its rows.
+  private func checkAndRead(_ bytes: [UInt8], file: String) -> ([SubmissionProblem], Summary, [DetectionRow]) {
     var summary = Summary()
     if let bad = Self.firstNonText(bytes) {
       return (
@@ -76,7 +97,7 @@ struct Task2Check {
             .error, .notText, file: file,
             "not UTF-8 text: byte 0x\(String(bytes[bad], radix: 16, uppercase: true)) at offset \(bad)",
             hint: "write the rows as plain text, e.g. with csv.writer or df.to_csv(header=False, index=False)")
-        ], summary
+        ], summary, []
       )
     }
     var list = ProblemList(limit: listLimit, file: file)
@@ -118,6 +139,8 @@ struct Task2Check {
       let position = row.position
       let largest = max(abs(position.x), abs(position.y), abs(position.z))
       summary.largestCoordinate = max(summary.largestCoordinate, largest)
+      summary.largest = pointwiseMax(
+        summary.largest, SIMD3(abs(position.x), abs(position.y), abs(position.z)))
       if largest > coordinateLimit {
         for (name, value) in [("x", position.x), ("y", position.y), ("z", position.z)]
         where abs(value) > coordinateLimit {
@@ -152,7 +175,7 @@ struct Task2Check {
           "frame \(row.frame) has \(indices.count) rows of class \(row.soundClass.officialName) (lines \(rowLines.map(String.init).joined(separator: ", "))); at most 3 instances of one class per frame",
           hint: "keep the 3 most confident detections of a class in each frame"))
     }
-    return (list.finished(), summary)
+    return (list.finished(), summary, rows)
   }
 
   private struct RowKey: Hashable {

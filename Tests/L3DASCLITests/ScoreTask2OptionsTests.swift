@@ -70,6 +70,49 @@ struct ScoreTask2OptionsTests {
       "\(text.stdout)")
   }
 
+  @Test("the per-class table's labels end where their columns end")
+  func perClassAlignment() throws {
+    let result = try score([])
+    #expect(result.status == 0, "\(result.stderr)")
+    let lines = result.stdout.split(separator: "\n").map(String.init)
+    let header = try #require(lines.firstIndex { $0.trimmingCharacters(in: .whitespaces).hasPrefix("class ") })
+    let row = try #require(lines[(header + 1)...].first { $0.contains("Knock") })
+    /// The end offsets of the whitespace-separated fields of a line.
+    func ends(_ line: String) -> [Int] {
+      var result: [Int] = []
+      for (offset, character) in line.enumerated() where character != " " {
+        if offset + 1 == line.count || Array(line)[offset + 1] == " " { result.append(offset + 1) }
+      }
+      return result
+    }
+    #expect(Array(ends(lines[header]).suffix(4)) == Array(ends(row).suffix(4)), "\(lines[header])\n\(row)")
+  }
+
+  @Test("score takes the frame count from a 60 s truth (600, so FN covers the whole scene) and refuses --edition 2022 on it")
+  func editionFromTheTruth() throws {
+    let dir = try TemporaryDirectory()
+    let synth = try BuiltExecutable("l3das").run(
+      ["synth", "-o", dir.path("data").path, "--edition", "2021", "--task", "2", "--task2-items", "1", "--task2-splits", "test", "--quiet"])
+    #expect(synth.status == 0, "\(synth.stderr)")
+    // A neutral folder name: only the audio says 60 s.
+    let truth = dir.path("truth")
+    try FileManager.default.moveItem(at: dir.path("data/L3DAS_Task2_test"), to: truth)
+    let labels = try FileManager.default.contentsOfDirectory(atPath: truth.appendingPathComponent("labels").path)
+    let id = try #require(labels.first).replacingOccurrences(of: "label_", with: "").replacingOccurrences(of: ".csv", with: "")
+    let submission = dir.path("sub")
+    try FileManager.default.createDirectory(at: submission, withIntermediateDirectories: true)
+    try "599,Knock,0,0,0\n".write(to: submission.appendingPathComponent("\(id).csv"), atomically: true, encoding: .utf8)
+    let base = ["score", "--task", "2", "--submission", submission.path, "--truth", truth.path, "--quiet"]
+    let scored = try BuiltExecutable("l3das").run(base + ["--json"])
+    #expect(scored.status == 0, "frame 599 is inside a 60 s scene: \(scored.stderr)")
+    let report = try #require(try JSONSerialization.jsonObject(with: Data(scored.stdout.utf8)) as? [String: Any])
+    #expect(report["matching"] as? String == "l3das21", "the 2021 count for a 2021 truth")
+    let refused = try BuiltExecutable("l3das").run(base + ["--edition", "2022"])
+    #expect(refused.status != 0 && refused.stderr.contains("--edition 2022"), "\(refused.stderr)")
+    let frames = try BuiltExecutable("l3das").run(base + ["--frames", "300"])
+    #expect(frames.status != 0 && frames.stderr.contains("600"), "\(frames.stderr)")
+  }
+
   @Test("--dcase-average macro with DCASE 2021 rules is a usage error")
   func macroNeeds2022() throws {
     let result = try score(["--dcase-average", "macro"])

@@ -54,6 +54,39 @@ struct TranscriberTests {
     }
   }
 
+  @Test("editing the recogniser's script, or its --asr-version, misses the cache; the same script hits")
+  func editedScriptMissesCache() throws {
+    guard let python = python() else {
+      print("skipped: python3 is not installed")
+      return
+    }
+    let dir = try TemporaryDirectory()
+    let script = dir.path("asr.py")
+    func recogniser(answering text: String) throws {
+      try """
+        import json, sys
+        for line in sys.stdin:
+            print(json.dumps({"id": json.loads(line)["id"], "text": "\(text)"}), flush=True)
+        """.write(to: script, atomically: true, encoding: .utf8)
+    }
+    let request = TranscriptionRequest(samples: [0.1, 0.2, 0.3], sampleRate: 16_000, itemID: "a", role: .estimate)
+    func transcribe(tag: String? = nil) throws -> String {
+      let asr = try ExternalCommandTranscriber(command: [python, script.path], tag: tag)
+      return try CachedTranscriber(asr, directory: dir.path("cache")).transcribe(request)
+    }
+    try recogniser(answering: "OLD")
+    #expect(try transcribe() == "OLD")
+    try recogniser(answering: "NEW")
+    #expect(try transcribe() == "NEW", "the script's digest is part of the key")
+    #expect(try transcribe() == "NEW")
+    #expect(try transcribe(tag: "v2") == "NEW")
+    try recogniser(answering: "OLD")
+    #expect(try transcribe() == "OLD", "the first script's entry is still valid for it")
+    try recogniser(answering: "NEW")
+    let v2 = try ExternalCommandTranscriber.identity(of: [python, script.path], version: "v2")
+    #expect(v2 != (try ExternalCommandTranscriber.identity(of: [python, script.path], version: "v3")))
+  }
+
   @Test("a command that does not exist is reported when the recogniser is set up, not a crash")
   func missingCommand() throws {
     // The identity (for the transcript cache) needs the program's digest, so a missing

@@ -72,16 +72,16 @@ struct Task1ScoringTests {
     #expect(error?.message.contains("\(items[1].id).npy") == true && error?.message.contains("\(items[2].id).npy") == true)
   }
 
-  @Test("a multichannel array, a wrong length, or NaN samples are refused naming the file")
+  @Test("a multichannel array, a wrong length, or NaN samples are refused naming the file, with validate's message")
   func invalidEstimates() throws {
     let (dir, split, submission, items) = try makeSplit(items: 1)
     defer { withExtendedLifetime(dir) {} }
     let n = try items[0].loadClean().frameCount
     let url = submission.appendingPathComponent("\(items[0].id).npy")
     let cases: [([Float], [Int], String)] = [
-      ([Float](repeating: 0, count: 4 * n), [4, n], "not mono"),
-      ([Float](repeating: 0, count: n - 1), [n - 1], "samples, but the clean speech has"),
-      ([Float](repeating: .nan, count: n), [n], "must be finite"),
+      ([Float](repeating: 0, count: 4 * n), [4, n], "Task 1 estimates are mono"),
+      ([Float](repeating: 0, count: n - 1), [n - 1], "samples, but the test item's _A.wav has"),
+      ([Float](repeating: .nan, count: n), [n], "are NaN or infinite"),
     ]
     for (values, shape, fragment) in cases {
       try NumPyFile.write(values, shape: shape, to: url)

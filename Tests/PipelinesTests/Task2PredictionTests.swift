@@ -40,6 +40,8 @@ struct Task2PredictionTests {
     #expect(report.itemCount == 2)
     #expect(report.validation.isValid, "\(report.validation.text)")
     #expect(report.validation.frameCount == 300)
+    // Rows already scaled by 2 are not mistaken for the network's raw output.
+    #expect(!report.validation.problems.contains { $0.kind == .normalisedCoordinates }, "\(report.validation.text)")
 
     // Independently: the official features from `l3das preprocess`, the same weights, the
     // official conversion of the outputs.

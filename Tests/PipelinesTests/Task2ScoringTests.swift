@@ -4,6 +4,7 @@ import Metrics
 import Pipelines
 import Synthesis
 import Testing
+import ZIPFoundation
 import _TestSupport
 
 /// Writes frame rows as a headerless submission CSV, classes as ids.
@@ -116,5 +117,63 @@ struct Task2ScoringTests {
     }
     let text = "\(error.map { "\($0)" } ?? "")"
     #expect(text.contains("\(items[1].id).csv:2") && text.contains("Dog"), "\(text)")
+  }
+
+  @Test("a .zip submission is scored in place exactly like its folder; every bad file is listed, not only the first")
+  func zipAndAllBadFiles() throws {
+    let (dir, split, items) = try makeSplit()
+    defer { withExtendedLifetime(dir) {} }
+    let folder = dir.path("sub")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    for item in items {
+      try write(Task2Rows.frames(from: try item.loadLabels(), frameCount: 60, sceneSeconds: 6), to: folder.appendingPathComponent("\(item.id).csv"))
+    }
+    let zip = dir.path("sub.zip")
+    try FileManager.default.zipItem(at: folder, to: zip, shouldKeepParent: false)
+    let options = Task2Scoring.Options(frameCount: 60)
+    #expect(try Task2Scoring.score(submission: zip, truth: split, options: options) == Task2Scoring.score(submission: folder, truth: split, options: options))
+    for item in items.dropFirst() {
+      try "0,Knock,1,0,0\n3,Dog,0,0,0\n".write(to: folder.appendingPathComponent("\(item.id).csv"), atomically: true, encoding: .utf8)
+    }
+    try FileManager.default.removeItem(at: zip)
+    try FileManager.default.zipItem(at: folder, to: zip, shouldKeepParent: false)
+    for submission in [folder, zip] {
+      let error = #expect(throws: ScoringError.self) {
+        try Task2Scoring.score(submission: submission, truth: split, options: options)
+      }
+      let text = error?.message ?? ""
+      #expect(text.contains("2 files are not valid"), "\(text)")
+      for item in items.dropFirst() { #expect(text.contains("\(item.id).csv:2: error:"), "\(text)") }
+    }
+  }
+
+  @Test("the scene length comes from the truth: a 60 s split counts 600 frames; a contradicting --edition or --frames is refused")
+  func editionFromTruth() throws {
+    let dir = try TemporaryDirectory()
+    var configuration = SyntheticDataset.Configuration()
+    configuration.task1Splits = []
+    configuration.task2Splits = [.test]
+    configuration.task2ItemsPerSplit = 1
+    configuration.edition = .l3das21
+    try SyntheticDataset.generate(configuration, at: dir.path("data"))
+    let named = dir.path("data/L3DAS_Task2_test")
+    // The same split under a neutral name: only its audio tells its length.
+    let neutral = dir.path("plain")
+    try FileManager.default.copyItem(at: named, to: neutral)
+    for truth in [named, neutral] {
+      let scenes = try Task2Scenes.detect(truth: truth, edition: nil, frames: nil)
+      #expect(scenes.frameCount == 600 && scenes.edition == .l3das21, "\(scenes)")
+      #expect(throws: ScoringError.self) { try Task2Scenes.detect(truth: truth, edition: .l3das22, frames: nil) }
+      #expect(throws: ScoringError.self) { try Task2Scenes.detect(truth: truth, edition: nil, frames: 300) }
+    }
+    #expect(try Task2Scenes.detect(truth: neutral, edition: .l3das21, frames: 600).frameCount == 600)
+    // Scored with the detected frames, a late row of a 60 s scene counts; with 300 it would be refused.
+    let item = try #require(try SplitLocation(folder: named).task2Items().sortedItems().first)
+    let rows = Task2Rows.frames(from: try item.loadLabels(), frameCount: 600, sceneSeconds: 60)
+    let submission = dir.path("sub")
+    try FileManager.default.createDirectory(at: submission, withIntermediateDirectories: true)
+    try "".write(to: submission.appendingPathComponent("\(item.id).csv"), atomically: true, encoding: .utf8)
+    let report = try Task2Scoring.score(submission: submission, truth: neutral, options: .init(frameCount: 600))
+    #expect(report.total.falseNegatives == rows.count && rows.contains { $0.frame >= 300 })
   }
 }

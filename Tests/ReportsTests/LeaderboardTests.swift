@@ -92,6 +92,28 @@ struct LeaderboardTests {
     #expect(headed.errors.allSatisfy { $0.message.contains("header") })
   }
 
+  @Test("a ranked submission's warning texts are in the Markdown, CSV and HTML reports, not only counted")
+  func warningTexts() throws {
+    let board = try Task2Board()
+    let warned = board.dir.path("warned")
+    try FileManager.default.copyItem(at: board.dir.path("perfect"), to: warned)
+    let file = try #require(try FileManager.default.contentsOfDirectory(atPath: warned.path).sorted().first)
+    let text = try String(contentsOf: warned.appendingPathComponent(file), encoding: .utf8)
+    let firstRow = try #require(text.split(separator: "\n").first)
+    try (text + firstRow + "\n").write(to: warned.appendingPathComponent(file), atomically: true, encoding: .utf8)
+    let result = try Leaderboard.run(
+      submissions: [board.submissions[0], .init(name: "warned", url: warned)], truth: board.truth, options: board.options)
+    #expect(result.entries.allSatisfy { $0.rank != nil }, "a warning does not unrank")
+    let out = board.dir.path("reports")
+    let page = try LeaderboardReport.write(result, to: out)
+    let markdown = try String(contentsOf: out.appendingPathComponent("leaderboard.md"), encoding: .utf8)
+    #expect(markdown.contains("## Warnings") && markdown.contains("**warned**") && markdown.contains("the same row as line"))
+    let csv = try String(contentsOf: out.appendingPathComponent("leaderboard.csv"), encoding: .utf8)
+    #expect(csv.split(separator: "\n").contains { $0.contains("warned") && $0.contains("the same row as line") })
+    let html = try String(contentsOf: page, encoding: .utf8)
+    #expect(html.contains("id=\"warnings\"") && html.contains("the same row as line"))
+  }
+
   @Test("a missing submission or a duplicated name is reported, not a crash")
   func badSubmissions() throws {
     let board = try Task2Board()
@@ -160,7 +182,44 @@ struct LeaderboardTests {
     try checkSVGs(in: html)
   }
 
-  @Test("the four reports: Markdown and CSV tables, JSON that decodes to the board, HTML whose SVGs are well-formed XML")
+  @Test("precomputed transcripts are per submission: DIR/<name>/<id>.txt; a submission without its folder is unscored")
+  func precomputedPerSubmission() throws {
+    let dir = try TemporaryDirectory()
+    var configuration = SyntheticDataset.Configuration()
+    configuration.task1Splits = [.test]
+    configuration.task1ItemsPerSplit = 2
+    configuration.task2Splits = []
+    try SyntheticDataset.generate(configuration, at: dir.path("data"))
+    let truth = dir.path("data/L3DAS22_Task1_test")
+    let items = try SplitLocation(folder: truth).task1Items().sortedItems()
+    for name in ["real", "noise", "lost", "transcripts/reference", "transcripts/real", "transcripts/noise"] {
+      try FileManager.default.createDirectory(at: dir.path(name), withIntermediateDirectories: true)
+    }
+    for (index, item) in items.enumerated() {
+      let clean = try item.loadClean()
+      let noise = (0..<clean.frameCount).map { Float(sin(Double($0 * (index + 3)))) * 0.1 }
+      try NumPyFile.write(Array(clean.channel(0)), shape: [clean.frameCount], to: dir.path("real/\(item.id).npy"))
+      for name in ["noise", "lost"] {
+        try NumPyFile.write(noise, shape: [clean.frameCount], to: dir.path("\(name)/\(item.id).npy"))
+      }
+      try "HELLO WORLD\n".write(to: dir.path("transcripts/reference/\(item.id).txt"), atomically: true, encoding: .utf8)
+      try "HELLO WORLD\n".write(to: dir.path("transcripts/real/\(item.id).txt"), atomically: true, encoding: .utf8)
+      try "STATIC\n".write(to: dir.path("transcripts/noise/\(item.id).txt"), atomically: true, encoding: .utf8)
+    }
+    let options = Leaderboard.Options(
+      task: .speechEnhancement, task1: .init(transcriber: PrecomputedTranscripts(folder: dir.path("transcripts"))))
+    let board = try Leaderboard.run(
+      submissions: ["noise", "real", "lost"].map { Leaderboard.Submission(name: $0, url: dir.path($0)) },
+      truth: truth, options: options)
+    let byName = Dictionary(uniqueKeysWithValues: board.entries.map { ($0.name, $0) })
+    #expect(byName["real"]?.task1?.wer == 0)
+    #expect(byName["noise"]?.task1?.wer == 1, "its own transcripts, never real's")
+    let lost = try #require(byName["lost"])
+    #expect(lost.rank == nil && lost.task1 == nil)
+    #expect(lost.failure?.contains("transcripts/lost") == true, "\(lost.failure ?? "")")
+  }
+
+
   func reports() throws {
     let board = try Task2Board()
     let result = try Leaderboard.run(submissions: board.submissions, truth: board.truth, options: board.options)
@@ -174,8 +233,8 @@ struct LeaderboardTests {
     #expect(markdown.contains("## Not ranked") && markdown.contains("looks like a header"))
     let csv = try String(contentsOf: out.appendingPathComponent("leaderboard.csv"), encoding: .utf8)
       .split(separator: "\n")
-    #expect(csv.count == 6 && csv[0].hasPrefix("rank,submission,f,precision,recall,tp,fp,fn"))
-    #expect(csv[5].hasPrefix("–,headed,") && csv[5].hasSuffix("invalid: 3 errors"))
+    #expect(csv.count == 6 && csv[0].hasPrefix("rank,submission,f,precision,recall,tp,fp,fn") && csv[0].hasSuffix(",problems"))
+    #expect(csv[5].hasPrefix("–,headed,") && csv[5].contains("invalid: 3 errors") && csv[5].contains("looks like a header"))
     let decoded = try JSONDecoder().decode(
       Leaderboard.Result.self, from: Data(contentsOf: out.appendingPathComponent("leaderboard.json")))
     #expect(decoded == result)

@@ -163,7 +163,7 @@ struct FuzzTests {
 
   // MARK: - Validator
 
-  @Test("10,000 corrupted Task 1 files through the validator, 100 per submission")
+  @Test("10,000 corrupted Task 1 files through the validator, 100 per submission; the scorers' reader agrees on each")
   func task1Validator() throws {
     let ids = (0..<100).map { String(format: "9-9-%04d", $0) }
     let f = try ValidationFixture(items: Dictionary(uniqueKeysWithValues: ids.map { ($0, 64) }), sampleRate: 16_000)
@@ -176,11 +176,27 @@ struct FuzzTests {
       let filesWithErrors = Set(report.problems.filter { $0.severity == .error }.compactMap(\.file))
       #expect(filesWithErrors.count + report.validItemCount == ids.count)
       invalid += filesWithErrors.count
+      // validate ≡ score: the scorers' reader accepts exactly the files validate accepts, reads
+      // the values NumPy would, and refuses the others with validate's own lines.
+      let items = try SubmissionItems(url: f.submission, task: .speechEnhancement)
+      for id in ids {
+        let file = "\(id).npy"
+        let expected = report.problems.filter { $0.file == file && $0.severity == .error }.map(\.description)
+        do {
+          let values = try items.estimate(id, expectedLength: 64)
+          #expect(expected.isEmpty, "score read \(file), which validate refused: \(expected)")
+          let bytes = try [UInt8](Data(contentsOf: f.url(file)))
+          let reference = try bytes.withUnsafeBytes { try NumPyFile.readFloats($0, path: file).values }
+          #expect(values == reference)
+        } catch let error as SubmissionFileError {
+          #expect(error.problems.map(\.description) == expected, "score and validate disagree on \(file)")
+        }
+      }
     }
     #expect(invalid > Self.casesPerKind / 2)
   }
 
-  @Test("10,000 corrupted Task 2 files through the validator, 100 per submission")
+  @Test("10,000 corrupted Task 2 files through the validator, 100 per submission; the scorers' reader agrees on each")
   func task2Validator() throws {
     let ids = (0..<100).map { "split9_ov1_\($0)" }
     let f = try ValidationFixture(items: Dictionary(uniqueKeysWithValues: ids.map { ($0, 32) }), sampleRate: 32_000)
@@ -191,6 +207,18 @@ struct FuzzTests {
       #expect(report.problems.allSatisfy { !$0.message.isEmpty })
       let filesWithErrors = Set(report.problems.filter { $0.severity == .error }.compactMap(\.file))
       #expect(filesWithErrors.count + report.validItemCount == ids.count)
+      let items = try SubmissionItems(url: f.submission, task: .soundEventLocalizationDetection)
+      for id in ids {
+        let file = "\(id).csv"
+        let expected = report.problems.filter { $0.file == file && $0.severity == .error }.map(\.description)
+        do {
+          let rows = try items.rows(id, frameCount: Edition.l3das22.task2FrameCount)
+          #expect(expected.isEmpty, "score read \(file), which validate refused: \(expected)")
+          #expect(rows.allSatisfy { (0..<300).contains($0.frame) })
+        } catch let error as SubmissionFileError {
+          #expect(error.problems.map(\.description) == expected, "score and validate disagree on \(file)")
+        }
+      }
     }
   }
 }

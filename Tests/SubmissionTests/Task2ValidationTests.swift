@@ -119,12 +119,20 @@ struct Task2ValidationTests {
     #expect(r.problems[1].message.contains("offset 4"))
   }
 
-  @Test("coordinates all within ±1 m over many rows look normalised")
+  @Test("rows filling half the labels' box look like the network's output before × 2; scaled rows do not")
   func normalised() throws {
-    let rows = (0..<60).map { "\($0),7,0.25,-0.5,0.1" }.joined(separator: "\n")
-    let r = try report(rows)
+    // Unscaled outputs of a trained network: x up to ±0.95, y ±0.7, z ±0.45.
+    let unscaled = (0..<60).map { "\($0),7,\(-0.95 + Double($0) / 31.0),\(Double($0 % 7) / 10 - 0.3),0.45" }
+      .joined(separator: "\n")
+    let r = try report(unscaled)
     #expect(r.isValid)
     #expect(r.kinds == [.normalisedCoordinates])
+    // Correctly scaled rows: a barely trained network near the microphone (what a tiny
+    // model's `predict` writes) and a trained one spanning the room: no warning.
+    let small = (0..<60).map { "\($0),7,0.25,-0.5,0.1" }.joined(separator: "\n")
+    #expect(try report(small).kinds.isEmpty)
+    let wide = (0..<60).map { "\($0),7,\(-1.9 + Double($0) / 16.0),0.5,-0.2" }.joined(separator: "\n")
+    #expect(try report(wide).kinds.isEmpty)
   }
 
   @Test("problems of one kind are capped per file with a count of the rest")

@@ -40,14 +40,9 @@ struct LeaderboardCommand: ParsableCommand {
 
   @OptionGroup var asr: TranscriberOptions
 
-  @Option(help: "Task 2: a prediction matches a truth of its class when closer than this, in metres.")
-  var threshold: Double = 2.0
+  @OptionGroup var task1Options: Task1AggregateOptions
 
-  @Option(help: "Task 2: official (the L3DAS22 count), l3das21 (the L3DAS21 count) or one-to-one (maximum matching); default: the edition's.")
-  var matching: LocationSensitiveDetection.Matching?
-
-  @Option(help: "Task 2: edition of the truth: 2022 (30 s scenes) or 2021 (60 s).")
-  var edition: Edition = .l3das22
+  @OptionGroup var task2: Task2ScoringOptions
 
   @Option(help: "Score only shard K of N and write its partial result to --partial; combine with 'l3das merge'.")
   var shard: String?
@@ -68,7 +63,6 @@ struct LeaderboardCommand: ParsableCommand {
         "no such submission: " + missing.map { "\($0.url.path) (\($0.name))" }.joined(separator: ", ")
           + "; give NAME=PATH of existing folders or .zip files")
     }
-    try Limits.check(threshold, "--threshold", in: 1e-6...Limits.maxThreshold, unit: "metres")
     if task == 1 { try asr.check() }
     if let shard {
       do { _ = try Shard(parsing: shard) } catch { throw ValidationError("--shard: \(error)") }
@@ -79,13 +73,21 @@ struct LeaderboardCommand: ParsableCommand {
   }
 
   func run() throws {
-    let options = Leaderboard.Options(
-      task: task == 1 ? .speechEnhancement : .soundEventLocalizationDetection,
-      edition: task == 2 ? edition : nil,
-      task1: task == 1 ? .init(transcriber: try asr.make()) : nil,
-      task2: .init(threshold: threshold, matching: matching ?? edition.officialMatching, frameCount: edition.task2FrameCount))
-    let entries = submissions.map(Leaderboard.Submission.init(argument:))
     let truthURL = URL(fileURLWithPath: truth, isDirectory: true)
+    var task2Options = Task2Scoring.Options()
+    var edition: Edition?
+    if task == 2 {
+      let (options, scenes) = try task2.options(truth: truthURL)
+      (task2Options, edition) = (options, scenes.edition)
+    }
+    let transcriber = task == 1 ? try asr.make() : nil
+    var options = Leaderboard.Options(
+      task: task == 1 ? .speechEnhancement : .soundEventLocalizationDetection,
+      edition: edition,
+      task1: transcriber.map { .init(transcriber: $0, emptyReference: task1Options.emptyReference) },
+      task2: task2Options)
+    options.officialRunningMean = task1Options.officialRunningMean
+    let entries = submissions.map(Leaderboard.Submission.init(argument:))
     let inputs = [truthURL] + entries.map(\.url)
     if shard == nil { try LeaderboardOutput.checkOutput(output, inputs: inputs) }
     let bar = ProgressBar(title: "leaderboard", enabled: !outputOptions.quiet && !outputOptions.json, everyItem: outputOptions.verbose)
@@ -100,6 +102,9 @@ struct LeaderboardCommand: ParsableCommand {
     }
     let result = try Leaderboard.run(submissions: entries, truth: truthURL, options: options, progress: bar)
     try LeaderboardOutput.emit(result, output: output, json: outputOptions.json, inputs: inputs)
+    if !outputOptions.json, !outputOptions.quiet, let transcriber, let cache = CacheSummary(transcriber) {
+      print("transcript cache: \(cache.directory) (\(cache.hits) served from the cache, \(cache.misses) transcribed now; --no-cache to bypass)")
+    }
   }
 }
 

@@ -41,29 +41,9 @@ struct Score: ParsableCommand {
 
   @OptionGroup var asr: TranscriberOptions
 
-  @Option(help: "Task 1: empty clean transcript: skip (the challenge, jiwer 2.x) or count-insertions (jiwer >= 4).")
-  var emptyReference: EmptyReferencePolicy = .skip
+  @OptionGroup var task1Options: Task1AggregateOptions
 
-  @Flag(help: "Task 1: report the value the official scripts print (their running mean counts skipped items; docs/metrics.md) instead of the correct mean.")
-  var officialRunningMean = false
-
-  @Option(help: "Task 2: a prediction matches a truth of its class when closer than this, in metres.")
-  var threshold: Double = 2.0
-
-  @Option(help: "Task 2: official (the L3DAS22 count), l3das21 (the L3DAS21 count) or one-to-one (maximum matching); default: the edition's.")
-  var matching: LocationSensitiveDetection.Matching?
-
-  @Option(help: "Task 2: label frames per file (default: the edition's, 300 for 2022, 600 for 2021).")
-  var frames: Int?
-
-  @Option(help: "Task 2: edition of the truth files: 2022 (30 s scenes) or 2021 (60 s).")
-  var edition: Edition = .l3das22
-
-  @Option(help: "Task 2: the extra DCASE-style report follows the DCASE 2021 or the DCASE 2022/2023 SELD metric code.")
-  var dcase: DCASEStyleSELD.Rules = .dcase2021
-
-  @Option(help: "Task 2: with --dcase 2022, macro (class-wise, DCASE's default) or micro averaging.")
-  var dcaseAverage: DCASEStyleSELD.Averaging?
+  @OptionGroup var task2: Task2ScoringOptions
 
   @Option(help: "Also write per-file values to this CSV file.")
   var perFileCSV: String?
@@ -85,13 +65,6 @@ struct Score: ParsableCommand {
       throw ValidationError("--partial is written by a sharded run: add --shard K/N")
     }
     if task == 1 { try asr.check() }
-    if task == 2 {
-      try Limits.check(threshold, "--threshold", in: 1e-6...Limits.maxThreshold, unit: "metres")
-      try Limits.check(frames, "--frames", in: 1...Limits.maxFrames)
-      if dcase == .dcase2021 && dcaseAverage == .macro {
-        throw ValidationError("--dcase-average macro needs --dcase 2022: DCASE 2021 has only the micro average")
-      }
-    }
   }
 
   func run() throws {
@@ -111,11 +84,9 @@ struct Score: ParsableCommand {
   private var submissionURL: URL { URL(fileURLWithPath: submission, isDirectory: true) }
   private var truthURL: URL { URL(fileURLWithPath: truth, isDirectory: true) }
 
-  private var task2Options: Task2Scoring.Options {
-    Task2Scoring.Options(
-      threshold: threshold, matching: matching ?? edition.officialMatching, frameCount: frames ?? edition.task2FrameCount,
-      dcase: DCASEStyleSELD.Variant(rules: dcase, averaging: dcaseAverage))
-  }
+  /// The Task 2 options, with the scene length and the edition's defaults decided from the
+  /// truth (`Task2Scenes`).
+  private func task2Options() throws -> Task2Scoring.Options { try task2.options(truth: truthURL).0 }
 
   /// Scores one shard and writes its partial result.
   private func runShard(_ shard: Shard, partial: URL) throws {
@@ -125,18 +96,18 @@ struct Score: ParsableCommand {
       let asr = try makeTranscriber()
       let items = try Task1Scoring.partial(
         submission: submissionURL, truth: truthURL,
-        options: .init(transcriber: asr, emptyReference: emptyReference), shard: shard, progress: bar)
+        options: .init(transcriber: asr, emptyReference: task1Options.emptyReference), shard: shard, progress: bar)
       result = ScorePartial(
         shard: shard, submission: submission, truth: truth,
         truthItemCount: try Task1Scoring.references(in: truthURL).count,
-        task1: .init(transcriber: asr.identifier, emptyReference: emptyReference, items: items))
+        task1: .init(transcriber: asr.identifier, emptyReference: task1Options.emptyReference, items: items))
     } else {
       let files = try Task2Scoring.partial(
-        submission: submissionURL, truth: truthURL, options: task2Options, shard: shard, progress: bar)
+        submission: submissionURL, truth: truthURL, options: try task2Options(), shard: shard, progress: bar)
       result = ScorePartial(
         shard: shard, submission: submission, truth: truth,
         truthItemCount: try Task2Scoring.truthIDs(in: truthURL).count,
-        task2: .init(options: task2Options, files: files))
+        task2: .init(options: try task2Options(), files: files))
     }
     try result.write(to: partial)
     let count = result.task1?.items.count ?? result.task2?.files.count ?? 0
@@ -155,16 +126,16 @@ struct Score: ParsableCommand {
     let bar = ProgressBar(title: "score", enabled: !outputOptions.quiet, everyItem: outputOptions.verbose)
     let report = try Task1Scoring.score(
       submission: submissionURL, truth: truthURL,
-      options: .init(transcriber: asr, emptyReference: emptyReference), progress: bar)
+      options: .init(transcriber: asr, emptyReference: task1Options.emptyReference), progress: bar)
     try ScorePrinting.task1(
-      report, transcriber: asr.identifier, officialRunningMean: officialRunningMean,
+      report, transcriber: asr.identifier, officialRunningMean: task1Options.officialRunningMean,
       perFileCSV: perFileCSV, output: outputOptions, cache: CacheSummary(asr))
   }
 
   private func runTask2() throws {
     let bar = ProgressBar(title: "score", enabled: !outputOptions.quiet, everyItem: outputOptions.verbose)
     let report = try Task2Scoring.score(
-      submission: submissionURL, truth: truthURL, options: task2Options, progress: bar)
+      submission: submissionURL, truth: truthURL, options: try task2Options(), progress: bar)
     try ScorePrinting.task2(report, perFileCSV: perFileCSV, output: outputOptions)
   }
 }
@@ -246,10 +217,17 @@ enum ScorePrinting {
     let t = report.total
     print("Task 2: \(report.perFile.count) files, \(report.frameCount) frames each, threshold \(report.threshold) m, matching \(report.matching.rawValue)")
     print("  F \(fixed(t.fScore))   precision \(fixed(t.precision))   recall \(fixed(t.recall))   (TP \(t.truePositives), FP \(t.falsePositives), FN \(t.falseNegatives))")
-    print("  per class:            TP      FP      FN       F")
-    for c in report.perClass where c.score.truePositives + c.score.falsePositives + c.score.falseNegatives > 0 {
-      let name = c.name.padding(toLength: 32, withPad: " ", startingAt: 0)
-      print("    \(name) \(String(format: "%6d  %6d  %6d  %6.4f", c.score.truePositives, c.score.falsePositives, c.score.falseNegatives, c.score.fScore))")
+    let classes = report.perClass.filter {
+      $0.score.truePositives + $0.score.falsePositives + $0.score.falseNegatives > 0
+    }
+    // The header's labels end where their columns end; long names widen the name column, never cut.
+    let nameWidth = max(16, classes.map(\.name.count).max() ?? 0)
+    func padded(_ text: String) -> String { text + String(repeating: " ", count: max(0, nameWidth - text.count)) }
+    print("  per class:")
+    let labels = ["TP", "FP", "FN", "F"].map { String(repeating: " ", count: 6 - $0.count) + $0 }
+    print("    \(padded("class")) \(labels.joined(separator: "  "))")
+    for c in classes {
+      print("    \(padded(c.name)) \(String(format: "%6d  %6d  %6d  %6.4f", c.score.truePositives, c.score.falsePositives, c.score.falseNegatives, c.score.fScore))")
     }
     if let d = report.dcaseStyle {
       print("  " + d.summary)

@@ -29,7 +29,7 @@ struct TranscriberOptions: ParsableArguments {
   @Option(help: "Task 1: a version string for --asr-command's recogniser, added to the transcript cache key (besides the digests of its files).")
   var asrVersion: String?
 
-  @Option(help: "Task 1: folder with reference/<id>.txt and estimate/<id>.txt transcripts.")
+  @Option(help: "Task 1: folder with reference/<id>.txt and estimate/<id>.txt transcripts (leaderboard: <submission name>/<id>.txt for each submission).")
   var transcripts: String?
 
   @Option(help: "Task 1: transcript cache folder (default: $XDG_CACHE_HOME/l3das/transcripts or ~/.cache/l3das/transcripts).")
