@@ -6,6 +6,10 @@
 /// | `L3DAS_Task2_dev` | L3DAS21 | 2 | dev | – |
 /// | `L3DAS22_Task2_train` | L3DAS22 | 2 | train | – |
 /// | `L3DAS22_Task1_train360_2` | L3DAS22 | 1 | train360 | 2 |
+/// | `L3DAS23_Task1_train_100` (Kaggle) or `L3DAS23_Task1_train100` | L3DAS23 | 1 | train100 | – |
+/// | `L3DAS23_Task1_train_360_part1` (Kaggle) or `L3DAS23_Task1_train360_1` | L3DAS23 | 1 | train360 | 1 |
+///
+/// `L3DAS23_Task<N>_images` is not a split but the task's images (`imagesFolderTask(_:)`).
 ///
 /// Only train360 comes in parts (Kaggle ships L3DAS22 train360 as `_1` and `_2`, which
 /// together form one split). The split must belong to the task (`L3DAS_Task2_train100` is
@@ -30,6 +34,12 @@ public struct SplitFolderName: Hashable, Sendable, CustomStringConvertible {
 
   /// Parses a folder name; returns `nil` if it is not an official split folder name.
   public init?(_ name: String) {
+    // L3DAS23's Kaggle spellings: `…_train_100`, `…_train_360_part1` (what `download` renames
+    // to `…_train100`, `…_train360_1`).
+    if name.hasPrefix(Edition.l3das23.folderPrefix + "_"), let canonical = Self.canonicalL3DAS23(name) {
+      self.init(canonical)
+      return
+    }
     let tokens = name.split(separator: "_", omittingEmptySubsequences: false)
     guard tokens.count == 3 || tokens.count == 4 else { return nil }
     guard let edition = Edition.allCases.first(where: { $0.folderPrefix == tokens[0] }),
@@ -52,5 +62,29 @@ public struct SplitFolderName: Hashable, Sendable, CustomStringConvertible {
   public var description: String {
     let base = split.folderName(task: task, edition: edition)
     return part.map { "\(base)_\($0)" } ?? base
+  }
+}
+
+extension SplitFolderName {
+  /// `…_train_100` → `…_train100`, `…_train_360_partN` → `…_train360_N`, `…_train_360` →
+  /// `…_train360`; `nil` for any other name.
+  private static func canonicalL3DAS23(_ name: String) -> String? {
+    if name.hasSuffix("_train_100") { return String(name.dropLast(10)) + "_train100" }
+    if name.hasSuffix("_train_360") { return String(name.dropLast(10)) + "_train360" }
+    if let range = name.range(of: "_train_360_part"), range.upperBound < name.endIndex,
+      name[range.upperBound...].allSatisfy({ $0.isASCII && $0.isNumber })
+    {
+      return name[..<range.lowerBound] + "_train360_" + name[range.upperBound...]
+    }
+    return nil
+  }
+
+  /// The task of an L3DAS23 images folder name (`L3DAS23_Task1_images` → Task 1), else `nil`:
+  /// one folder per task, shared by its splits, paired to audio by `audio_image.csv`.
+  public static func imagesFolderTask(_ name: String) -> Task? {
+    for task in Task.allCases where name == "\(Edition.l3das23.folderPrefix)_Task\(task.rawValue)_images" {
+      return task
+    }
+    return nil
   }
 }

@@ -24,6 +24,12 @@ public enum Task2Labels {
   /// The header `csvText(_:)` writes.
   public static let header = ["Start", "End", "Class", "X", "Y", "Z"]
 
+  /// The header of label files in `coordinates`: `Start,End,Class,X,Y,Z` or L3DAS23's
+  /// `Start,End,Class,rho,theta,z`.
+  public static func header(_ coordinates: CoordinateSystem) -> [String] {
+    ["Start", "End", "Class"] + coordinates.labelColumns
+  }
+
   /// Parses the text of a label file.
   ///
   /// - Parameters:
@@ -92,14 +98,19 @@ public enum Task2Labels {
   /// Times are rounded to the microsecond (6 decimals, far below the 100 ms label frame);
   /// coordinates are written with the shortest decimal that reads back as the same
   /// `Double`. Trailing zeros are dropped (`1.5`, `3`) and no exponent notation is used.
-  public static func csvText(_ events: [SoundEvent]) -> String {
-    var text = header.joined(separator: ",") + "\n"
+  ///
+  /// With `coordinates` `.cylindrical` (L3DAS23) the header is `Start,End,Class,rho,theta,z`
+  /// and each event's `cylindrical` values are written (or its position converted).
+  public static func csvText(_ events: [SoundEvent], coordinates: CoordinateSystem = .cartesian) -> String {
+    var text = header(coordinates).joined(separator: ",") + "\n"
     for event in events {
+      let written =
+        coordinates == .cylindrical ? event.cylindrical ?? coordinates.written(event.position) : event.position
       let fields = [
         decimal(roundedToMicroseconds(event.startSeconds)),
         decimal(roundedToMicroseconds(event.endSeconds)),
         event.soundClass.officialName,
-        decimal(event.position.x), decimal(event.position.y), decimal(event.position.z),
+        decimal(written.x), decimal(written.y), decimal(written.z),
       ]
       text += fields.joined(separator: ",") + "\n"
     }
@@ -110,9 +121,9 @@ public enum Task2Labels {
   ///
   /// - Throws: `DatasetError` `.writeFailed` if the file cannot be created or moved into
   ///   place (for example when the folder does not exist).
-  public static func write(_ events: [SoundEvent], to url: URL) throws {
+  public static func write(_ events: [SoundEvent], to url: URL, coordinates: CoordinateSystem = .cartesian) throws {
     do {
-      try AtomicFile.write(csvText(events), to: url)
+      try AtomicFile.write(csvText(events, coordinates: coordinates), to: url)
     } catch let error as AtomicFileError {
       throw DatasetError(.writeFailed, error.message, path: url.path)
     }
@@ -166,11 +177,24 @@ public enum Task2Labels {
     var z: Int
     var count: Int
 
+    /// How the file gives positions: `X,Y,Z` (L3DAS21/22) or `rho,theta,z` (L3DAS23).
+    var coordinates: CoordinateSystem
+
     init(_ header: CSVRecord, path: String) throws {
+      let keys = header.fields.map { $0.lowercased() }
+      let cylindrical = keys.contains("rho") || keys.contains("theta")
+      if cylindrical, keys.contains("x") || keys.contains("y") {
+        throw DatasetError(
+          .malformedCSV,
+          "the header has both Cartesian (X, Y) and cylindrical (rho, theta) columns; a label file uses one (found: \(header.fields.joined(separator: ",")))",
+          path: path, line: header.line)
+      }
+      coordinates = cylindrical ? .cylindrical : .cartesian
+      let required = ["Start", "End", "Class"] + coordinates.labelColumns
       var index: [String: Int] = [:]
       for (i, name) in header.fields.enumerated() {
         let key = name.lowercased()
-        guard Task2Labels.header.contains(where: { $0.lowercased() == key }) else { continue }
+        guard required.contains(where: { $0.lowercased() == key }) else { continue }
         guard index[key] == nil else {
           throw DatasetError(
             .malformedCSV, "column \(name) appears more than once in the header",
@@ -178,17 +202,18 @@ public enum Task2Labels {
         }
         index[key] = i
       }
-      let missing = Task2Labels.header.filter { index[$0.lowercased()] == nil }
+      let missing = required.filter { index[$0.lowercased()] == nil }
+      let names = coordinates.labelColumns.map { $0.lowercased() }
       guard missing.isEmpty,
         let start = index["start"], let end = index["end"], let soundClass = index["class"],
-        let x = index["x"], let y = index["y"], let z = index["z"]
+        let x = index[names[0]], let y = index[names[1]], let z = index[names[2]]
       else {
         let found = header.fields.joined(separator: ",")
         throw DatasetError(
           .malformedCSV,
           "missing required column\(missing.count == 1 ? "" : "s") "
             + "\(missing.joined(separator: ", ")); the first row must be a header naming "
-            + "\(Task2Labels.header.joined(separator: ", ")) (found: \(found))",
+            + "\(Task2Labels.header.joined(separator: ", ")) (L3DAS23: \(Task2Labels.header(.cylindrical).joined(separator: ", "))) (found: \(found))",
           path: path, line: header.line)
       }
       (self.start, self.end, self.soundClass) = (start, end, soundClass)
@@ -235,10 +260,17 @@ public enum Task2Labels {
           "unknown class '\(classText)'; expected an official name such as Knock or an id 0–13",
           path: path, line: record.line)
       }
-      let position = SIMD3(try number(x, "X"), try number(y, "Y"), try number(z, "Z"))
+      let names = coordinates.labelColumns
+      let written = SIMD3(try number(x, names[0]), try number(y, names[1]), try number(z, names[2]))
+      if coordinates == .cylindrical, written.x < 0 {
+        throw DatasetError(
+          .invalidValue, "rho \(fields[x]) is negative; rho is a distance in metres",
+          path: path, line: record.line)
+      }
       return SoundEvent(
         startSeconds: startSeconds, endSeconds: endSeconds, soundClass: eventClass,
-        position: position)
+        position: coordinates.cartesian(written.x, written.y, written.z),
+        cylindrical: coordinates == .cylindrical ? written : nil)
     }
 
     static func soundClass(_ text: String) -> SoundClass? {

@@ -11,7 +11,8 @@ public import Datasets
 ///    300-frame scene maps 1.0 s to frame 9, not 10).
 /// 3. The event is active on frames start…end **inclusive**, and in each takes the first free
 ///    of its class's three overlap slots.
-/// 4. Coordinates are divided by `maximumLocation` (2 m).
+/// 4. Coordinates are divided by `maximumLocation` (2 m; L3DAS23 divides its label file's own
+///    ρ, θ° and z by 360, as its official function does).
 ///
 /// Row layout (`classCount = 14`, `slotCount = 3`): SED activity at `class·3 + slot` (42
 /// values), then DOA at `42 + (class·3 + slot)·3 + axis` with axis x, y, z innermost (126
@@ -33,11 +34,14 @@ public struct Task2LabelMatrix: Sendable {
     public var slotCount: Int
     /// Coordinates are divided by this many metres (`max_loc_value`).
     public var maximumLocation: Double
+    /// The coordinates of the DOA values: `nil` or `.cartesian` (x, y, z), or `.cylindrical`
+    /// (L3DAS23's ρ, θ°, z as the label file writes them).
+    public var coordinates: CoordinateSystem?
 
     /// Creates a configuration.
     public init(
       durationSeconds: Double, frameSeconds: Double = 0.1, slotCount: Int = 3,
-      maximumLocation: Double = 2
+      maximumLocation: Double = 2, coordinates: CoordinateSystem? = nil
     ) {
       precondition(
         durationSeconds > 0 && frameSeconds > 0 && slotCount >= 1 && maximumLocation > 0,
@@ -46,12 +50,23 @@ public struct Task2LabelMatrix: Sendable {
       self.frameSeconds = frameSeconds
       self.slotCount = slotCount
       self.maximumLocation = maximumLocation
+      self.coordinates = coordinates == .cartesian ? nil : coordinates
     }
 
     /// L3DAS21: 60 s scenes, 600 frames.
     public static let l3das21 = Configuration(durationSeconds: 60)
     /// L3DAS22: 30 s scenes, 300 frames.
     public static let l3das22 = Configuration(durationSeconds: 30)
+    /// L3DAS23: 30 s scenes, 300 frames, (ρ, θ°, z) / 360.
+    public static let l3das23 = Configuration(durationSeconds: 30, maximumLocation: 360, coordinates: .cylindrical)
+
+    /// The official configuration of `edition` for scenes of `durationSeconds` (default: the
+    /// edition's).
+    public static func official(_ edition: Edition, durationSeconds: Double? = nil) -> Configuration {
+      Configuration(
+        durationSeconds: durationSeconds ?? edition.task2SceneSeconds, maximumLocation: edition.task2LabelScale,
+        coordinates: edition.coordinates)
+    }
 
     /// Frames in the matrix: `int(duration / step)`.
     public var frameCount: Int { Int(durationSeconds / frameSeconds) }
@@ -69,7 +84,8 @@ public struct Task2LabelMatrix: Sendable {
     public var soundClass: SoundClass
     /// The overlap slot (`index % slotCount`).
     public var slot: Int
-    /// Position in metres (the DOA output times `maximumLocation`).
+    /// The position as the edition writes it (the DOA output times `maximumLocation`): x, y, z
+    /// in metres, or L3DAS23's ρ, θ°, z.
     public var position: SIMD3<Double>
   }
 
@@ -119,7 +135,9 @@ public struct Task2LabelMatrix: Sendable {
     var values = [Float](repeating: 0, count: frameCount * width)
     for (number, event) in events.enumerated() {
       let c = event.soundClass.rawValue
-      let scaled = event.position / configuration.maximumLocation
+      let written = configuration.coordinates == .cylindrical
+        ? event.cylindrical ?? CoordinateSystem.cylindrical.written(event.position) : event.position
+      let scaled = written / configuration.maximumLocation
       for f in frames(of: event) {
         let row = f * width
         guard let slot = (0..<slots).first(where: { values[row + c * slots + $0] == 0 }) else {

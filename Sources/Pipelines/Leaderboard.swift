@@ -24,8 +24,9 @@ public enum Leaderboard {
     public var task1: Task1Scoring.Options?
     /// Task 2: threshold, matching and frame count.
     public var task2: Task2Scoring.Options
-    /// Task 2 validation: the largest plausible coordinate magnitude, in metres.
-    public var coordinateLimit: Double
+    /// Task 2 validation: the largest plausible coordinate magnitude, in metres (`nil`: the
+    /// edition's).
+    public var coordinateLimit: Double?
     /// Task 1: rank by the value the official scripts print (their running mean counts
     /// skipped items) instead of the correct mean.
     public var officialRunningMean = false
@@ -33,7 +34,7 @@ public enum Leaderboard {
     /// Creates options.
     public init(
       task: Task, edition: Edition? = nil, task1: Task1Scoring.Options? = nil,
-      task2: Task2Scoring.Options = .init(), coordinateLimit: Double = 5
+      task2: Task2Scoring.Options = .init(), coordinateLimit: Double? = nil
     ) {
       self.task = task
       self.edition = edition

@@ -63,6 +63,10 @@ public struct PreprocessConfiguration: Sendable, Codable, Equatable {
   public var includesPhase: Bool
   /// Task 2: which features (default: the official spectrum).
   public var task2Features: Task2Features = .spectrum
+  /// Task 2: the label coordinates (`nil`: x, y, z; L3DAS23: `.cylindrical` ρ, θ°, z).
+  public var task2Coordinates: CoordinateSystem?
+  /// Task 2: the label coordinates are divided by this (`nil`: 2; L3DAS23's official 360).
+  public var task2LabelScale: Double?
 
   /// Creates a configuration.
   public init(
@@ -81,14 +85,22 @@ public struct PreprocessConfiguration: Sendable, Codable, Equatable {
   public static func baseline(task: Task, edition: Edition, microphones: Int = 1)
     -> PreprocessConfiguration
   {
-    PreprocessConfiguration(
+    var configuration = PreprocessConfiguration(
       task: task, microphones: microphones,
       task1Segmenting: edition == .l3das21 ? .chunks(32_000) : .fixedLength(76_672),
       sceneSeconds: edition.task2SceneSeconds)
+    if edition.coordinates != .cartesian {
+      configuration.task2Coordinates = edition.coordinates
+      configuration.task2LabelScale = edition.task2LabelScale
+    }
+    return configuration
   }
 
-  /// The Task 2 label matrix for scenes of `sceneSeconds`.
+  /// The Task 2 label matrix for scenes of `sceneSeconds`, in the edition's coordinates and
+  /// scale (x, y, z / 2; L3DAS23: ρ, θ°, z / 360).
   public var labelMatrix: Task2LabelMatrix {
-    Task2LabelMatrix(configuration: .init(durationSeconds: sceneSeconds))
+    Task2LabelMatrix(
+      configuration: .init(
+        durationSeconds: sceneSeconds, maximumLocation: task2LabelScale ?? 2, coordinates: task2Coordinates))
   }
 }

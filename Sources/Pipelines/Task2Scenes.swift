@@ -8,7 +8,8 @@ import Metrics
 /// L3DAS21 split scored with 300 frames loses half of every scene).
 ///
 /// Evidence, strongest first: the length of the first scene's audio (as `validate` uses), then
-/// the edition named by the split folder (`L3DAS_…` is L3DAS21, `L3DAS22_…` L3DAS22). A truth
+/// the edition named by the split folder (`L3DAS_…` is L3DAS21, `L3DAS22_…` L3DAS22, `L3DAS23_…`
+/// L3DAS23) or by its label header (`rho,theta,z` is L3DAS23). A truth
 /// folder of frame-row CSVs has neither; then the options decide (default: L3DAS22's 300).
 /// An `--edition` or `--frames` that contradicts the evidence is an error naming both.
 public struct Task2Scenes: Sendable, Equatable {
@@ -27,20 +28,27 @@ public struct Task2Scenes: Sendable, Equatable {
   ///   - frames: `--frames`, if given.
   /// - Throws: `ScoringError.invalidFile` when an option contradicts the truth.
   public static func detect(truth: URL, edition: Edition?, frames: Int?) throws -> Task2Scenes {
-    let folderEdition = (try? SplitLocation(folder: truth))?.edition
+    var folderEdition = (try? SplitLocation(folder: truth))?.edition
     var audioFrames: Int?
     var audioSeconds = 0.0
     if let roots = try? SplitLocation.dataRoots(in: truth),
-      let first = Task2Items(roots: roots).first(where: { _ in true }),
-      let info = try? AudioFile.info(at: first.micA), info.sampleRate > 0
+      let first = Task2Items(roots: roots).first(where: { _ in true })
     {
-      audioSeconds = Double(info.frameCount) / Double(info.sampleRate)
-      audioFrames = max(1, Int((audioSeconds / Task2Rows.frameSeconds).rounded()))
+      if let info = try? AudioFile.info(at: first.micA), info.sampleRate > 0 {
+        audioSeconds = Double(info.frameCount) / Double(info.sampleRate)
+        audioFrames = max(1, Int((audioSeconds / Task2Rows.frameSeconds).rounded()))
+      }
+      // A label header of rho, theta, z is L3DAS23's (30 s audio alone cannot tell 2022 from 2023).
+      if folderEdition == nil, let events = try? first.loadLabels(),
+        events.contains(where: { $0.cylindrical != nil })
+      {
+        folderEdition = .l3das23
+      }
     }
     if let edition, let folderEdition, edition != folderEdition {
       throw ScoringError(
         .invalidFile,
-        "\(truth.path) is an \(folderEdition.displayName) split (its folder name), but --edition \(edition.rawValue) was given; drop --edition or score the right split")
+        "\(truth.path) is an \(folderEdition.displayName) split (its folder name or label header), but --edition \(edition.rawValue) was given; drop --edition or score the right split")
     }
     if let frames, let audioFrames, frames != audioFrames {
       throw ScoringError(

@@ -22,6 +22,9 @@ public enum Task2Scoring {
     /// The largest |x|, |y| or |z| a predicted row may have, in metres (as `validate`'s
     /// `--max-coordinate`): a file the validator refuses is not scored.
     public var coordinateLimit: Double = 5
+    /// How rows give positions: `x,y,z` (L3DAS21/22) or `rho,theta,z` (L3DAS23, θ in degrees;
+    /// both the submission's rows and a frame-row truth). Distances are Cartesian either way.
+    public var coordinates: CoordinateSystem = .cartesian
 
     /// Creates options.
     public init(
@@ -37,7 +40,7 @@ public enum Task2Scoring {
     }
 
     enum CodingKeys: String, CodingKey {
-      case threshold, matching, frameCount, includeDCASEStyle, dcase, coordinateLimit
+      case threshold, matching, frameCount, includeDCASEStyle, dcase, coordinateLimit, coordinates
     }
 
     /// Decodes options; files written before `dcase` existed mean DCASE 2021.
@@ -49,6 +52,7 @@ public enum Task2Scoring {
       includeDCASEStyle = try c.decode(Bool.self, forKey: .includeDCASEStyle)
       dcase = try c.decodeIfPresent(DCASEStyleSELD.Variant.self, forKey: .dcase) ?? .dcase2021
       coordinateLimit = try c.decodeIfPresent(Double.self, forKey: .coordinateLimit) ?? 5
+      coordinates = try c.decodeIfPresent(CoordinateSystem.self, forKey: .coordinates) ?? .cartesian
     }
   }
 
@@ -174,7 +178,9 @@ public enum Task2Scoring {
       index, prediction, reference in
       let id = ids[index]
       do {
-        prediction.set(try items.rows(id, frameCount: frameCount, coordinateLimit: options.coordinateLimit))
+        prediction.set(
+          try items.rows(
+            id, frameCount: frameCount, coordinateLimit: options.coordinateLimit, coordinates: options.coordinates))
       } catch let error as SubmissionFileError {
         invalid.add(index, error)
         prediction.set([])
@@ -186,6 +192,7 @@ public enum Task2Scoring {
             from: try Task2Labels.read(url), frameCount: frameCount, sceneSeconds: sceneSeconds))
       case .rows(let path):
         try Task2Rows.read(path: path, frameCount: frameCount, into: &reference)
+        if options.coordinates == .cylindrical { reference.convert(from: .cylindrical) }
       case nil:
         throw ScoringError(.notFound, "no truth for \(id)")
       }

@@ -75,10 +75,16 @@ public final class SubmissionItems: @unchecked Sendable {
   /// parses, frames below `frameCount`, coordinates within ±`coordinateLimit` m, at most 3
   /// instances of a class per frame).
   /// - Throws: `SubmissionFileError` with the validator's error lines for the file.
-  public func rows(_ id: String, frameCount: Int, coordinateLimit: Double = 5) throws -> [DetectionRow] {
+  ///
+  /// With `coordinates` `.cylindrical` (L3DAS23) rows are `frame,class,rho,theta,z` and the
+  /// returned positions are their Cartesian conversion (x = −ρ sin θ, y = ρ cos θ).
+  public func rows(
+    _ id: String, frameCount: Int, coordinateLimit: Double = 5, coordinates: CoordinateSystem = .cartesian
+  ) throws -> [DetectionRow] {
     precondition(task == .soundEventLocalizationDetection, "rows(_:) reads Task 2 submissions")
     let entry = try entry(id)
-    let check = Task2Check(frameCount: frameCount, coordinateLimit: coordinateLimit, listLimit: 10)
+    let check = Task2Check(
+      frameCount: frameCount, coordinateLimit: coordinateLimit, listLimit: 10, coordinates: coordinates)
     let (problems, rows) = check.read(entry, reader: contents.makeReader())
     let errors = problems.filter { $0.severity == .error }
     guard errors.isEmpty else {

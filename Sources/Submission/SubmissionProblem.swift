@@ -72,6 +72,10 @@ public struct SubmissionProblem: Sendable, Equatable, Codable, CustomStringConve
     case mixedClassSpelling
     /// Every coordinate is small, as if the network's normalised output was not scaled by 2.
     case normalisedCoordinates
+    /// L3DAS23: a negative ρ (scored by the official conversion, but not a distance).
+    case negativeRho
+    /// L3DAS23: every θ within ±2π, as if written in radians instead of degrees.
+    case radians
 
     /// More problems of one kind in one file than are listed.
     case moreProblems
@@ -142,6 +146,8 @@ extension SubmissionProblem.Kind {
     case .duplicateRow: "repeated rows"
     case .mixedClassSpelling: "mixed class spellings"
     case .normalisedCoordinates: "normalised coordinates"
+    case .negativeRho: "negative rho"
+    case .radians: "theta in radians"
     case .moreProblems: "further problems"
     default: rawValue
     }

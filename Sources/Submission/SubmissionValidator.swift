@@ -29,8 +29,9 @@ public enum SubmissionValidator {
     /// Task 2: the edition whose frame count applies (300 frames for L3DAS22, 600 for
     /// L3DAS21). `nil` infers it from the test audio's length.
     public var edition: Edition?
-    /// Task 2: the largest plausible |x|, |y| or |z| in metres (the labels span ±2 m).
-    public var coordinateLimit: Double
+    /// Task 2: the largest plausible |x|, |y| or |z| (L3DAS23: |ρ| or |z|) in metres; `nil`:
+    /// the edition's (5 m; 20 m for L3DAS23).
+    public var coordinateLimit: Double?
     /// How many problems of one kind are listed per file (and how many missing or unexpected
     /// items) before the rest are only counted.
     public var listLimit: Int
@@ -39,7 +40,7 @@ public enum SubmissionValidator {
 
     /// Creates options.
     public init(
-      task: Task, edition: Edition? = nil, coordinateLimit: Double = 5, listLimit: Int = 10,
+      task: Task, edition: Edition? = nil, coordinateLimit: Double? = nil, listLimit: Int = 10,
       parallel: Bool = true
     ) {
       self.task = task
@@ -72,7 +73,11 @@ public enum SubmissionValidator {
         let info = try testAudioInfo(testSet, testSet.ids[0])
         let seconds = Double(info.frameCount) / Double(info.sampleRate)
         frameCount = max(1, Int((seconds / 0.1).rounded()))
-        edition = Edition.allCases.first { $0.task2FrameCount == frameCount }
+        // 30 s is L3DAS22 or L3DAS23: only the folder's name tells them apart.
+        let named = (try? SplitLocation(folder: test))?.edition
+        edition =
+          named.flatMap { $0.task2FrameCount == frameCount ? $0 : nil }
+          ?? Edition.allCases.first { $0.task2FrameCount == frameCount }
       }
     }
 
@@ -137,9 +142,11 @@ public enum SubmissionValidator {
     let next = NextIndex()
     let workers = options.parallel ? min(ProcessInfo.processInfo.activeProcessorCount, max(1, ids.count)) : 1
     let entries = ids.map { chosen[$0]! }
+    let task2Edition = edition ?? .l3das22
     let task2Check = Task2Check(
       frameCount: frameCount ?? Edition.l3das22.task2FrameCount,
-      coordinateLimit: options.coordinateLimit, listLimit: options.listLimit)
+      coordinateLimit: options.coordinateLimit ?? task2Edition.task2CoordinateLimit, listLimit: options.listLimit,
+      coordinates: task2Edition.coordinates)
     DispatchQueue.concurrentPerform(iterations: workers) { _ in
       let reader = contents.makeReader()
       while let index = next.take(below: ids.count) {
@@ -180,7 +187,7 @@ public enum SubmissionValidator {
       summary.largest = pointwiseMax(summary.largest, itemSummary.largest)
     }
     if options.task == .soundEventLocalizationDetection {
-      problems += submissionWideTask2Problems(summary)
+      problems += submissionWideTask2Problems(summary, coordinates: task2Edition.coordinates)
     }
     return SubmissionReport(
       task: options.task.rawValue, edition: options.task == .soundEventLocalizationDetection ? edition : nil,
@@ -247,9 +254,9 @@ public enum SubmissionValidator {
       hint: hint)
   }
 
-  private static func submissionWideTask2Problems(_ summary: Task2Check.Summary)
-    -> [SubmissionProblem]
-  {
+  private static func submissionWideTask2Problems(
+    _ summary: Task2Check.Summary, coordinates: CoordinateSystem
+  ) -> [SubmissionProblem] {
     var problems: [SubmissionProblem] = []
     if summary.usesIds && summary.usesNames {
       problems.append(
@@ -261,6 +268,18 @@ public enum SubmissionValidator {
     // The baseline network predicts positions divided by 2, so unscaled rows fill the halved
     // box (|x| ≤ 1, |y| ≤ 0.75, |z| ≤ 0.5) and reach far into it in x. Correctly scaled rows
     // reach beyond it, or (a barely trained network) stay near the microphone: no warning.
+    if coordinates == .cylindrical {
+      // θ is in degrees; rows whose every θ lies within ±2π were written in radians.
+      let theta = summary.largest.y
+      if summary.rowCount >= 50, theta <= 2 * .pi + 1e-6, theta >= 1 {
+        problems.append(
+          SubmissionProblem(
+            .warning, .radians,
+            "all \(summary.rowCount) rows have |theta| ≤ 2π (largest \(String(format: "%.3f", theta))): they look like radians, but L3DAS23 theta is in degrees",
+            hint: "write theta in degrees (np.degrees(theta)); the official metric converts with sin/cos of degrees"))
+      }
+      return problems
+    }
     let halved = summary.largest
     if summary.rowCount >= 50, halved.x <= 1.0, halved.y <= 0.8, halved.z <= 0.55, halved.x >= 0.75 {
       problems.append(

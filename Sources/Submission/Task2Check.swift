@@ -11,10 +11,12 @@ import Metrics
 struct Task2Check {
   /// Frames per scene: rows need `0 ≤ frame < frameCount`.
   let frameCount: Int
-  /// The largest plausible |x|, |y| or |z|, in metres.
+  /// The largest plausible |x|, |y| or |z| (cylindrical: |ρ| or |z|), in metres.
   let coordinateLimit: Double
   /// How many problems of one kind are listed per file before they are only counted.
   let listLimit: Int
+  /// How rows give positions: `x,y,z` or L3DAS23's `rho,theta,z` (θ in degrees).
+  var coordinates: CoordinateSystem = .cartesian
 
   /// The largest file read: 600 frames × 14 classes × 3 instances of 100-byte rows is 2.5 MB.
   /// The scorer's reader has the same limit (`Task2Rows.maximumFileByteCount`).
@@ -141,7 +143,23 @@ struct Task2Check {
       summary.largestCoordinate = max(summary.largestCoordinate, largest)
       summary.largest = pointwiseMax(
         summary.largest, SIMD3(abs(position.x), abs(position.y), abs(position.z)))
-      if largest > coordinateLimit {
+      if coordinates == .cylindrical {
+        // θ (degrees) may be any finite value: it wraps. ρ and z are metres.
+        for (name, value) in [("rho", position.x), ("z", position.z)] where abs(value) > coordinateLimit {
+          list.add(
+            SubmissionProblem(
+              .error, .coordinateOutOfRange, file: file, line: lines()[index],
+              "\(name) = \(value) m is outside ±\(coordinateLimit) m",
+              hint: "L3DAS23 rows are frame,class,rho,theta,z: rho and z in metres from mic A, theta in degrees"))
+        }
+        if position.x < 0 {
+          list.add(
+            SubmissionProblem(
+              .warning, .negativeRho, file: file, line: lines()[index],
+              "rho = \(position.x) is negative; the official metric scores it as the point at distance |rho| opposite theta",
+              hint: "write rho ≥ 0 (a network's tanh × 360 output can be negative: take |rho| and add 180° to theta)"))
+        }
+      } else if largest > coordinateLimit {
         for (name, value) in [("x", position.x), ("y", position.y), ("z", position.z)]
         where abs(value) > coordinateLimit {
           list.add(
@@ -171,11 +189,15 @@ struct Task2Check {
       let rowLines = indices.map { lines()[$0] }
       list.add(
         SubmissionProblem(
-          .error, .tooManyInstances, file: file, line: rowLines[3],
-          "frame \(row.frame) has \(indices.count) rows of class \(row.soundClass.officialName) (lines \(rowLines.map(String.init).joined(separator: ", "))); at most 3 instances of one class per frame",
+          .warning, .tooManyInstances, file: file, line: rowLines[3],
+          "frame \(row.frame) has \(indices.count) rows of class \(row.soundClass.officialName) (lines \(rowLines.map(String.init).joined(separator: ", "))); the data has at most 3 instances of one class per frame, so the extra rows can only be false positives (the official metric counts every row)",
           hint: "keep the 3 most confident detections of a class in each frame"))
     }
-    return (list.finished(), summary, rows)
+    // The scorer counts Cartesian positions (the official L3DAS23 conversion).
+    let counted =
+      coordinates == .cartesian
+      ? rows : rows.map { DetectionRow(frame: $0.frame, soundClass: $0.soundClass, position: coordinates.cartesian($0.position.x, $0.position.y, $0.position.z)) }
+    return (list.finished(), summary, counted)
   }
 
   private struct RowKey: Hashable {

@@ -323,7 +323,8 @@ public enum SyntheticDataset {
       format: configuration.sampleFormat)
     try Task2Labels.write(
       scene.events,
-      to: folder.appendingPathComponent("labels").appendingPathComponent(id.labelFileName))
+      to: folder.appendingPathComponent("labels").appendingPathComponent(id.labelFileName),
+      coordinates: configuration.edition.coordinates)
     return (scene.micA.durationSeconds, nil)
   }
 

@@ -85,14 +85,14 @@ struct Task2ValidationTests {
     #expect(labels.problems.first?.message.contains("label file") == true)
   }
 
-  @Test("more than 3 instances of a class in a frame; duplicate rows warn")
+  @Test("more than 3 instances of a class in a frame and duplicate rows warn: the official metric scores them")
   func instances() throws {
     let r = try report("3,3,0,0,0\n3,3,0,0,1\n3,3,0,1,0\n3,3,1,0,0\n4,3,0,0,0\n4,3,0,0,0\n")
     #expect(r.kinds == [.tooManyInstances, .duplicateRow], "\(r.text)")
-    #expect(r.problems[0].line == 4)
+    #expect(r.problems[0].line == 4 && r.problems[0].severity == .warning)
     #expect(r.problems[0].message.contains("lines 1, 2, 3, 4"))
     #expect(r.problems[1].severity == .warning && r.problems[1].line == 6)
-    #expect(!r.isValid)
+    #expect(r.isValid, "warnings only: validate accepts what the official scorer scores")
   }
 
   @Test("the frame range follows the edition; by default it comes from the test audio")

@@ -41,6 +41,9 @@ struct Preprocess: ParsableCommand {
   @Option(help: "Task 2: scene length in seconds (default: the edition's, 30 or 60).")
   var sceneSeconds: Double?
 
+  @Option(help: "The edition: 2021, 2022 or 2023 (default: from the folder name, Task 2 label header and audio; a contradiction is an error). 2023 labels are rho, theta, z / 360, as the official baseline.")
+  var edition: Edition?
+
   @Flag(help: "Task 2: append phase channels to the spectrum.")
   var phase = false
 
@@ -88,9 +91,15 @@ struct Preprocess: ParsableCommand {
   func run() throws {
     HeapTuning.retainLargeAllocations()
     let split = try SplitLocation(folder: URL(fileURLWithPath: input, isDirectory: true))
+    // Task 2: the edition decides the label coordinates and scale, so it comes from the same
+    // evidence `score` and `predict` use (a rho,theta,z header is L3DAS23's).
+    let detected =
+      task == 2
+      ? try Task2Scenes.detect(truth: URL(fileURLWithPath: input, isDirectory: true), edition: edition, frames: sceneSeconds.map { Int(($0 * 10).rounded()) }).edition
+      : edition ?? split.edition
     var configuration = PreprocessConfiguration.baseline(
       task: task == 1 ? .speechEnhancement : .soundEventLocalizationDetection,
-      edition: split.edition,
+      edition: detected,
       microphones: mics)
     configuration.itemsPerShard = itemsPerShard
     configuration.includesPhase = phase

@@ -35,8 +35,8 @@ struct Validate: ParsableCommand {
   @Option(help: "Task 2: 2022 (300 frames per file) or 2021 (600). Default: from the test audio's length.")
   var edition: Edition?
 
-  @Option(help: "Task 2: the largest plausible |x|, |y| or |z|, in metres.")
-  var maxCoordinate: Double = 5
+  @Option(help: "Task 2: the largest plausible |x|, |y| or |z| (L3DAS23: |rho| or |z|), in metres (default: 5; 20 for 2023).")
+  var maxCoordinate: Double?
 
   @Option(help: "How many problems of one kind to list per file before only counting them.")
   var listLimit: Int = 10
@@ -45,7 +45,9 @@ struct Validate: ParsableCommand {
 
   func validate() throws {
     guard task == 1 || task == 2 else { throw ValidationError("--task must be 1 or 2") }
-    try Limits.check(maxCoordinate, "--max-coordinate", in: 1e-6...Limits.maxThreshold, unit: "metres")
+    if let maxCoordinate {
+      try Limits.check(maxCoordinate, "--max-coordinate", in: 1e-6...Limits.maxThreshold, unit: "metres")
+    }
     try Limits.check(listLimit, "--list-limit", in: 1...Limits.maxCount)
   }
 

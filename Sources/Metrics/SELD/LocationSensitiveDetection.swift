@@ -248,7 +248,7 @@ extension Edition {
   public var officialMatching: LocationSensitiveDetection.Matching {
     switch self {
     case .l3das21: .l3das21
-    case .l3das22: .official
+    case .l3das22, .l3das23: .official
     }
   }
 }

@@ -381,6 +381,16 @@ package struct Task2RowBuffer: Sendable {
     count = rows.count
   }
 
+  /// Converts the rows' positions, read as written in `coordinates`, to Cartesian (L3DAS23's
+  /// `rho,theta,z` rows: x = −ρ sin θ, y = ρ cos θ).
+  package mutating func convert(from coordinates: CoordinateSystem) {
+    guard coordinates != .cartesian else { return }
+    for index in 0..<count {
+      let p = storage[index].position
+      storage[index].position = coordinates.cartesian(p.x, p.y, p.z)
+    }
+  }
+
   /// Calls `body` with the rows.
   package func withRows<R>(_ body: (UnsafeBufferPointer<DetectionRow>) throws -> R) rethrows -> R {
     try storage.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[..<count])) }
