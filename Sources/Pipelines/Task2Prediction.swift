@@ -108,7 +108,7 @@ public enum Task2Prediction {
     let scenes = try Task2Scenes.detect(truth: splitFolder, edition: nil, frames: nil)
     var preprocessing = PreprocessConfiguration.baseline(
       task: .soundEventLocalizationDetection, edition: scenes.edition, microphones: microphones)
-    preprocessing.sceneSeconds = sceneSeconds ?? Double(scenes.frameCount) * Task2Rows.frameSeconds
+    preprocessing.sceneSeconds = sceneSeconds ?? Double(scenes.frameCount) / 10
     preprocessing.task2Features = features
     let transform = try Preprocessing.ItemTransform(configuration: preprocessing, labelled: false)
     let labels = preprocessing.labelMatrix
@@ -157,9 +157,9 @@ public enum Task2Prediction {
       progress.report(completed: index + 1, total: jobs.count, label: job.id)
     }
     _ = try writer.commit()
-    let validation = try SubmissionValidator.validate(
-      submission: output, test: splitFolder,
-      options: .init(task: .soundEventLocalizationDetection, edition: split.edition))
+    var checks = SubmissionValidator.Options(task: .soundEventLocalizationDetection, edition: scenes.edition)
+    checks.frameCount = scenes.frameCount
+    let validation = try SubmissionValidator.validate(submission: output, test: splitFolder, options: checks)
     return Report(
       split: split.name, output: output.path, itemCount: jobs.count, rowCount: rowCount,
       emptyItemCount: emptyItemCount, parameterCount: model.parameterCount,

@@ -37,6 +37,9 @@ public enum SubmissionValidator {
     public var listLimit: Int
     /// Check files on all cores.
     public var parallel: Bool
+    /// Task 2: frames per scene, when the caller measured them (`predict`, from the split's
+    /// audio); `nil`: the edition's, else the test audio's.
+    public var frameCount: Int?
 
     /// Creates options.
     public init(
@@ -67,16 +70,18 @@ public enum SubmissionValidator {
     var edition = options.edition
     var frameCount: Int?
     if options.task == .soundEventLocalizationDetection {
-      if let edition {
+      if let given = options.frameCount {
+        frameCount = given
+      } else if let edition {
         frameCount = edition.task2FrameCount
       } else {
         let info = try testAudioInfo(testSet, testSet.ids[0])
         let seconds = Double(info.frameCount) / Double(info.sampleRate)
         frameCount = max(1, Int((seconds / 0.1).rounded()))
-        // 30 s is L3DAS22 or L3DAS23: only the folder's name tells them apart.
-        let named = (try? SplitLocation(folder: test))?.edition
+        // The folder's name first (30 s is L3DAS22 or L3DAS23: only the name tells them apart),
+        // then the length; `score` decides the same way (Task2Scenes).
         edition =
-          named.flatMap { $0.task2FrameCount == frameCount ? $0 : nil }
+          (try? SplitLocation(folder: test))?.edition
           ?? Edition.allCases.first { $0.task2FrameCount == frameCount }
       }
     }

@@ -41,7 +41,7 @@ struct DatasetLayoutTests {
   @Test(
     "other folder names are not split folders",
     arguments: [
-      "L3DAS23_Task1_dev", "L3DAS22_Task2_train100", "L3DAS22_Task1_train", "L3DAS22_Task3_dev",
+      "L3DAS24_Task1_dev", "L3DAS23_Task1_images", "L3DAS22_Task2_train100", "L3DAS22_Task1_train", "L3DAS22_Task3_dev",
       "L3DAS22_Task1_dev_1", "L3DAS22_Task1_train360_0", "L3DAS22_Task1_train360_",
       "l3das22_task1_dev",
       "L3DAS22_Task1_dev.zip", "L3DAS22_Task01_dev", "data",

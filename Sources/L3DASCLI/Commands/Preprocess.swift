@@ -93,14 +93,18 @@ struct Preprocess: ParsableCommand {
     let split = try SplitLocation(folder: URL(fileURLWithPath: input, isDirectory: true))
     // Task 2: the edition decides the label coordinates and scale, so it comes from the same
     // evidence `score` and `predict` use (a rho,theta,z header is L3DAS23's).
-    let detected =
+    // The scene length, like predict's, comes from the first scene's audio unless given.
+    let scenes =
       task == 2
-      ? try Task2Scenes.detect(truth: URL(fileURLWithPath: input, isDirectory: true), edition: edition, frames: sceneSeconds.map { Int(($0 * 10).rounded()) }).edition
-      : edition ?? split.edition
+      ? try Task2Scenes.detect(
+        truth: URL(fileURLWithPath: input, isDirectory: true), edition: edition,
+        frames: sceneSeconds.map { Int(($0 * 10).rounded()) })
+      : nil
     var configuration = PreprocessConfiguration.baseline(
       task: task == 1 ? .speechEnhancement : .soundEventLocalizationDetection,
-      edition: detected,
+      edition: scenes?.edition ?? edition ?? split.edition,
       microphones: mics)
+    if let scenes { configuration.sceneSeconds = Double(scenes.frameCount) / 10 }
     configuration.itemsPerShard = itemsPerShard
     configuration.includesPhase = phase
     configuration.task2Features = features

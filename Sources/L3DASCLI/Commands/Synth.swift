@@ -33,7 +33,7 @@ struct Synth: ParsableCommand {
   @Option(help: "Which task to generate: 1, 2 or all.")
   var task: TaskSelection = .all
 
-  @Option(help: "Folder naming and Task 2 scene length: 2022 (30 s scenes) or 2021 (60 s).")
+  @Option(help: "Folder naming, Task 2 scene length and label coordinates: 2022 (30 s scenes), 2021 (60 s) or 2023 (30 s, rho/theta/z labels).")
   var edition: Edition = .l3das22
 
   @Option(help: "Seed of the random generator; the same seed gives identical files.")

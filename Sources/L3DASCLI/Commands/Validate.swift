@@ -32,7 +32,7 @@ struct Validate: ParsableCommand {
   @Option(help: "The test split folder (or its data folder) holding the <id>_A.wav items.")
   var test: String
 
-  @Option(help: "Task 2: 2022 (300 frames per file) or 2021 (600). Default: from the test audio's length.")
+  @Option(help: "Task 2: 2022 (300 frames per file), 2021 (600) or 2023 (300, rows frame,class,rho,theta,z). Default: from the test folder's name, else its audio's length.")
   var edition: Edition?
 
   @Option(help: "Task 2: the largest plausible |x|, |y| or |z| (L3DAS23: |rho| or |z|), in metres (default: 5; 20 for 2023).")
