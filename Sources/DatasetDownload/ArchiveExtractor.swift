@@ -398,6 +398,8 @@ public struct ArchiveExtractor: Sendable {
   }
 
   /// Appends the rows of `source` not already in `destination` (same header required).
+  /// L3DAS23's `audio_image.csv` has no header (the official code reads it with
+  /// `header=None`): its parts are merged as a union of rows, with no first line set apart.
   static func concatenateCSV(_ source: URL, onto destination: URL) throws {
     func lines(_ url: URL) throws -> [String] {
       guard let data = FileManager.default.contents(atPath: url.path) else {
@@ -409,6 +411,14 @@ public struct ArchiveExtractor: Sendable {
     }
     let existing = try lines(destination)
     let added = try lines(source)
+    if destination.lastPathComponent == "audio_image.csv" {
+      var seen = Set(existing)
+      let union = existing + added.filter { seen.insert($0).inserted }
+      try FileSystemReason.attempt("cannot write", path: destination.path) {
+        try Data((union.joined(separator: "\n") + "\n").utf8).write(to: destination)
+      }
+      return
+    }
     guard existing.first == added.first || added.isEmpty || existing.isEmpty else {
       throw DownloadError(
         .conflict, "the parts' \(destination.lastPathComponent) files have different headers",

@@ -50,11 +50,24 @@ public enum Leaderboard {
     public var name: String
     /// The folder or `.zip` archive.
     public var url: URL
+    /// L3DAS23: the subtrack folder (`task2/1mic/`) of a nested submission that this entry is.
+    public var subtrack: Subtrack?
 
     /// Creates a submission.
-    public init(name: String, url: URL) {
+    public init(name: String, url: URL, subtrack: Subtrack? = nil) {
       self.name = name
       self.url = url
+      self.subtrack = subtrack
+    }
+
+    /// The entries of `self` for `task`: itself for a flat submission; for an L3DAS23 nested
+    /// one, one entry per subtrack of the task it holds, named `NAME [audioonly 1mic]` (the
+    /// track from the archive's name, when it declares one).
+    public func expanded(task: Task) -> [Submission] {
+      let present = ((try? Subtrack.present(in: url)) ?? []).filter { $0.task == task }
+      guard subtrack == nil, !present.isEmpty else { return [self] }
+      let track = L3DAS23Submission.track(of: url).map { $0 + " " } ?? ""
+      return present.map { Submission(name: "\(name) [\(track)\($0.microphones)mic]", url: url, subtrack: $0) }
     }
 
     /// Parses `NAME=PATH`, or `PATH` (named after its last component without `.zip`).
@@ -183,7 +196,12 @@ public enum Leaderboard {
     do {
       report = try SubmissionValidator.validate(
         submission: submission.url, test: truth,
-        options: .init(task: options.task, edition: options.edition, coordinateLimit: options.coordinateLimit))
+        options: {
+          var checks = SubmissionValidator.Options(
+            task: options.task, edition: options.edition, coordinateLimit: options.coordinateLimit)
+          checks.subtrack = submission.subtrack
+          return checks
+        }())
     } catch let error as SubmissionError where error.code != .invalidTestFolder {
       entry.failure = error.message
       return entry
@@ -208,11 +226,14 @@ public enum Leaderboard {
           }
           task1.transcriber = own
         }
+        task1.subtrack = submission.subtrack
         entry.task1Items = try Task1Scoring.partial(
           submission: folder, truth: truth, options: task1, shard: shard)
       } else {
+        var task2 = options.task2
+        task2.subtrack = submission.subtrack
         entry.task2Files = try Task2Scoring.partial(
-          submission: folder, truth: truth, options: options.task2, shard: shard)
+          submission: folder, truth: truth, options: task2, shard: shard)
       }
     } catch {
       entry.failure = "\(error)"

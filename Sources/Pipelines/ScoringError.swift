@@ -63,9 +63,9 @@ final class InvalidFiles: @unchecked Sendable {
 }
 
 /// Lists a submission for scoring, with a scoring error for a path that is no submission.
-func submissionItems(_ url: URL, task: Task) throws -> SubmissionItems {
+func submissionItems(_ url: URL, task: Task, subtrack: Subtrack? = nil) throws -> SubmissionItems {
   do {
-    return try SubmissionItems(url: url, task: task)
+    return try SubmissionItems(url: url, task: task, subtrack: subtrack)
   } catch let error as SubmissionError {
     throw ScoringError(.notFound, error.message)
   }

@@ -4,7 +4,7 @@ public import Foundation
 public import L3DASCore
 public import Metrics
 import NumPyIO
-import Submission
+public import Submission
 
 /// `l3das score --task 1`: scores a folder of `<id>.npy` estimates against the clean speech of a
 /// Task 1 split.
@@ -16,6 +16,8 @@ public enum Task1Scoring {
     public var transcriber: any Transcriber
     /// What to do with an empty clean transcript (`.skip`, the challenge's behaviour).
     public var emptyReference: EmptyReferencePolicy = .skip
+    /// L3DAS23: score only this subtrack folder (`task1/1mic/`) of a nested submission.
+    public var subtrack: Subtrack?
 
     /// Creates options.
     public init(transcriber: any Transcriber, emptyReference: EmptyReferencePolicy = .skip) {
@@ -72,7 +74,7 @@ public enum Task1Scoring {
   ) throws -> [Task1ItemScore] {
     let references = try references(in: truth)
     // The submission (folder or zip) is read by the validator's own reader.
-    let items = try submissionItems(submission, task: .speechEnhancement)
+    let items = try submissionItems(submission, task: .speechEnhancement, subtrack: options.subtrack)
     let submitted = items.ids.union(items.refusedIDs)
     let ids = shard.select(references.keys.sorted())
     let missing = ids.filter { !submitted.contains($0) }

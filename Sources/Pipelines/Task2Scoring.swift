@@ -2,7 +2,7 @@ public import Datasets
 public import Foundation
 public import L3DASCore
 public import Metrics
-import Submission
+public import Submission
 
 /// `l3das score --task 2`: scores a folder of headerless `<item>.csv` prediction files against
 /// the ground truth with the location-sensitive detection metric.
@@ -25,6 +25,8 @@ public enum Task2Scoring {
     /// How rows give positions: `x,y,z` (L3DAS21/22) or `rho,theta,z` (L3DAS23, θ in degrees;
     /// both the submission's rows and a frame-row truth). Distances are Cartesian either way.
     public var coordinates: CoordinateSystem = .cartesian
+    /// L3DAS23: score only this subtrack folder (`task2/1mic/`) of a nested submission.
+    public var subtrack: Subtrack?
 
     /// Creates options.
     public init(
@@ -40,7 +42,7 @@ public enum Task2Scoring {
     }
 
     enum CodingKeys: String, CodingKey {
-      case threshold, matching, frameCount, includeDCASEStyle, dcase, coordinateLimit, coordinates
+      case threshold, matching, frameCount, includeDCASEStyle, dcase, coordinateLimit, coordinates, subtrack
     }
 
     /// Decodes options; files written before `dcase` existed mean DCASE 2021.
@@ -53,6 +55,7 @@ public enum Task2Scoring {
       dcase = try c.decodeIfPresent(DCASEStyleSELD.Variant.self, forKey: .dcase) ?? .dcase2021
       coordinateLimit = try c.decodeIfPresent(Double.self, forKey: .coordinateLimit) ?? 5
       coordinates = try c.decodeIfPresent(CoordinateSystem.self, forKey: .coordinates) ?? .cartesian
+      subtrack = try c.decodeIfPresent(Subtrack.self, forKey: .subtrack)
     }
   }
 
@@ -158,7 +161,7 @@ public enum Task2Scoring {
   ) throws -> LocationSensitiveDetection {
     let truths = try truthFiles(in: truth)
     // The submission (folder or zip) is read by the validator's own reader.
-    let items = try submissionItems(submission, task: .soundEventLocalizationDetection)
+    let items = try submissionItems(submission, task: .soundEventLocalizationDetection, subtrack: options.subtrack)
     // Files in name order: the order of the per-file breakdown and of the additions.
     let ids = shard.select(truths.keys.sorted { "\($0).csv" < "\($1).csv" })
     let submitted = items.ids.union(items.refusedIDs)

@@ -45,10 +45,10 @@ final class SubmissionContents: @unchecked Sendable {
   let problems: [SubmissionProblem]
   private let archiveEntries: [Entry]
 
-  /// Lists the submission at `url`.
-  /// - Throws: `SubmissionError` if `url` does not exist or is neither a folder nor a `.zip`.
-  init(url: URL) throws {
-    self.url = url
+  /// Lists the submission at `url`, or only its L3DAS23 `subtrack` folder (`task2/1mic/`).
+  /// - Throws: `SubmissionError` if `url` does not exist or is neither a folder nor a `.zip`,
+  ///   or has no folder for `subtrack`.
+  init(url: URL, subtrack: Subtrack? = nil) throws {
     let manager = FileManager.default
     var isDirectory: ObjCBool = false
     guard manager.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
@@ -56,16 +56,30 @@ final class SubmissionContents: @unchecked Sendable {
     }
     var info = stat()
     if isDirectory.boolValue {
+      var root = url
+      if let subtrack {
+        guard let folder = subtrack.folderURL(in: url) else {
+          throw SubmissionError(
+            .submissionNotFound, "\(url.path): the submission has no \(subtrack.folder)/ folder (L3DAS23 layout task<N>/<K>mic/)")
+        }
+        root = folder
+      }
+      self.url = root
       isArchive = false
       archiveEntries = []
-      (entries, problems) = Self.listFolder(url)
+      (entries, problems) = Self.listFolder(root)
     } else if stat(url.path, &info) != 0 || info.st_mode & S_IFMT != S_IFREG {
       throw SubmissionError(
         .notASubmission,
         "\(url.path): not a regular file or folder (a FIFO, socket or device); a submission is a folder or a .zip archive of one")
     } else if url.pathExtension.lowercased() == "zip" || Self.startsLikeZip(url) {
+      self.url = url
       isArchive = true
-      (entries, problems, archiveEntries) = Self.listArchive(url)
+      (entries, problems, archiveEntries) = Self.listArchive(url, subtrack: subtrack)
+      if let subtrack, entries.isEmpty, !problems.contains(where: { $0.kind == .unreadableSubmission }) {
+        throw SubmissionError(
+          .submissionNotFound, "\(url.path): the archive has no files in \(subtrack.folder)/ (L3DAS23 layout task<N>/<K>mic/)")
+      }
     } else {
       throw SubmissionError(
         .notASubmission,
@@ -144,7 +158,20 @@ final class SubmissionContents: @unchecked Sendable {
 
   // MARK: - Archive
 
-  private static func listArchive(_ url: URL) -> ([SubmissionEntry], [SubmissionProblem], [Entry])
+  /// The paths of an archive's entries (for `Subtrack.present(in:)`).
+  /// - Throws: `SubmissionError` when `url` is not a readable zip archive.
+  static func archivePaths(_ url: URL) throws -> [String] {
+    guard url.pathExtension.lowercased() == "zip" || startsLikeZip(url) else {
+      throw SubmissionError(.notASubmission, "\(url.path): a submission is a folder or a .zip archive of one; this is neither")
+    }
+    do {
+      return try Archive(url: url, accessMode: .read).map(\.path)
+    } catch {
+      throw SubmissionError(.notASubmission, "\(url.lastPathComponent) is not a readable zip archive (\(error))")
+    }
+  }
+
+  private static func listArchive(_ url: URL, subtrack: Subtrack?) -> ([SubmissionEntry], [SubmissionProblem], [Entry])
   {
     let archive: Archive
     do {
@@ -207,6 +234,18 @@ final class SubmissionContents: @unchecked Sendable {
           .error, .unreadableSubmission, file: path,
           "the archive entry cannot be read (it follows an encrypted or damaged entry)",
           hint: "re-create the archive without a password"))
+    }
+    if let subtrack {
+      // Only the subtrack's folder is this submission; the other subtracks are not its files.
+      var entries: [SubmissionEntry] = []
+      var archiveEntries: [Entry] = []
+      for (path, entry) in kept {
+        guard let relative = subtrack.relative(path), !relative.isEmpty else { continue }
+        let size = entry.uncompressedSize <= UInt64(Int.max) ? Int(entry.uncompressedSize) : nil
+        entries.append(SubmissionEntry(path: relative, size: size, index: archiveEntries.count))
+        archiveEntries.append(entry)
+      }
+      return (entries, problems, archiveEntries)
     }
     // One common top folder (`task1/x.npy` …) is the submission root.
     let firstComponents = Set(kept.map { $0.path.split(separator: "/").first.map(String.init) ?? "" })

@@ -28,12 +28,14 @@ public final class SubmissionItems: @unchecked Sendable {
   private let contents: SubmissionContents
   private let entries: [String: SubmissionEntry]
 
-  /// Lists the submission at `url`.
-  /// - Throws: `SubmissionError` if it does not exist or is neither a folder nor a zip.
-  public init(url: URL, task: Task) throws {
+  /// Lists the submission at `url` (with `subtrack`, only its L3DAS23 `task<N>/<K>mic/`
+  /// folder).
+  /// - Throws: `SubmissionError` if it does not exist, is neither a folder nor a zip, or has
+  ///   no folder for `subtrack`.
+  public init(url: URL, task: Task, subtrack: Subtrack? = nil) throws {
     self.url = url
     self.task = task
-    contents = try SubmissionContents(url: url)
+    contents = try SubmissionContents(url: url, subtrack: subtrack)
     listingProblems = contents.problems
     let suffix = task == .speechEnhancement ? ".npy" : ".csv"
     var entries: [String: SubmissionEntry] = [:]

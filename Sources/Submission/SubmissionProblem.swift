@@ -76,6 +76,8 @@ public struct SubmissionProblem: Sendable, Equatable, Codable, CustomStringConve
     case negativeRho
     /// L3DAS23: every θ within ±2π, as if written in radians instead of degrees.
     case radians
+    /// L3DAS23: the archive's name, size or subtrack folders break the submission rules.
+    case l3das23Layout
 
     /// More problems of one kind in one file than are listed.
     case moreProblems
@@ -148,6 +150,7 @@ extension SubmissionProblem.Kind {
     case .normalisedCoordinates: "normalised coordinates"
     case .negativeRho: "negative rho"
     case .radians: "theta in radians"
+    case .l3das23Layout: "L3DAS23 layout problems"
     case .moreProblems: "further problems"
     default: rawValue
     }

@@ -40,6 +40,8 @@ public enum SubmissionValidator {
     /// Task 2: frames per scene, when the caller measured them (`predict`, from the split's
     /// audio); `nil`: the edition's, else the test audio's.
     public var frameCount: Int?
+    /// L3DAS23: check only this subtrack folder (`task2/1mic/`) of a nested submission.
+    public var subtrack: Subtrack?
 
     /// Creates options.
     public init(
@@ -63,7 +65,7 @@ public enum SubmissionValidator {
     progress: any ProgressReporter = SilentProgress()
   ) throws -> SubmissionReport {
     let testSet = try SubmissionTestSet(folder: test)
-    let contents = try SubmissionContents(url: submission)
+    let contents = try SubmissionContents(url: submission, subtrack: options.subtrack)
     let fileExtension = options.task == .speechEnhancement ? "npy" : "csv"
 
     // Task 2: the frame count, from the edition or the test audio's length.

@@ -43,6 +43,35 @@ struct ArchiveExtractorTests {
     return items
   }
 
+  @Test("L3DAS23: Kaggle names renamed, train360 parts merged with their headerless audio_image.csv as a union of rows, the images folder kept")
+  func l3das23() throws {
+    let dir = try TemporaryDirectory()
+    let target = dir.path("data")
+    try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
+    let one = "L3DAS23_Task1_train_360_part1"
+    let two = "L3DAS23_Task1_train_360_part2"
+    let items: [ZipItem] = [
+      .file("\(one)/\(one)/data/1-1-1_A.wav", Data("1".utf8)),
+      .file("\(one)/\(one)/audio_image.csv", Data("1-1-1,house_3.png\n0-0-0,house_1.png\n".utf8)),
+      .file("\(two)/\(two)/data/2-2-2_A.wav", Data("2".utf8)),
+      // No header in either part: the first rows differ, which a header-aware merge refuses.
+      .file("\(two)/\(two)/audio_image.csv", Data("2-2-2,house_9.png\r\n0-0-0,house_1.png\r\n".utf8)),
+      .file("L3DAS23_Task1_images/L3DAS23_Task1_images/house_1.png", Data("png".utf8)),
+    ]
+    try makeZip(items, in: dir.url, name: "l3das23-task1.zip")
+    let catalog = try DatasetCatalog.bundled()
+    let renames = try #require(catalog.datasets.first { $0.name == "l3das23" }?.folderRenames)
+    var extractor = ArchiveExtractor()
+    extractor.folderRenames = renames
+    let names = try extractor.extract(dir.path("l3das23-task1.zip"), into: target) { _ in }
+    #expect(names == ["L3DAS23_Task1_images", "L3DAS23_Task1_train360"])
+    let pairs = try String(
+      contentsOf: target.appendingPathComponent("L3DAS23_Task1_train360/audio_image.csv"), encoding: .utf8)
+    #expect(pairs == "1-1-1,house_3.png\n0-0-0,house_1.png\n2-2-2,house_9.png\n")
+    #expect(FileManager.default.fileExists(atPath: target.appendingPathComponent("L3DAS23_Task1_images/house_1.png").path))
+    #expect(SplitFolderName("L3DAS23_Task1_images") == nil, "an asset, not a split")
+  }
+
   @Test("Kaggle nesting is flattened and train360 parts are merged (data, labels, info.csv)")
   func normalises() throws {
     let dir = try TemporaryDirectory()

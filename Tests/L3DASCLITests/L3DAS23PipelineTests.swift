@@ -70,5 +70,27 @@ struct L3DAS23PipelineTests {
     let markdown = try String(contentsOf: dir.path("board/leaderboard.md"), encoding: .utf8)
     #expect(markdown.contains("| 1 | labels |"), "\(markdown)")
     #expect(markdown.contains("1.75"), "the board names the L3DAS23 threshold")
+
+    // The L3DAS23 nested layout: predict --nested writes task2/1mic/; validate, score and
+    // leaderboard read each subtrack; with both present, score needs --subtrack.
+    let nest = dir.path("team_audioonly")
+    _ = try ok(
+      ["predict", "--task", "2", "--model", "\(run)/best.safetensors", "--input", test, "--features", "logmel",
+       "-o", nest.path, "--nested", "--quiet"],
+      "predict --nested")
+    #expect(FileManager.default.fileExists(atPath: nest.appendingPathComponent("task2/1mic/split5_ov1_1.csv").path))
+    let nestedValidation = try ok(["validate", "--task", "2", "--submission", nest.path, "--test", test], "validate nested")
+    #expect(nestedValidation.stdout.contains("[task2/1mic]"))
+    let strict = try l3das(["validate", "--task", "2", "--submission", nest.path, "--test", test, "--both-mics"])
+    #expect(strict.status == 1 && strict.stdout.contains("demands both"), "\(strict.stdout)")
+    let single = try ok(["score", "--task", "2", "--submission", nest.path, "--truth", test, "--json", "--quiet"], "score nested")
+    #expect(single.stdout == score.stdout, "the nested 1mic files are the flat submission's")
+    try FileManager.default.copyItem(at: nest.appendingPathComponent("task2/1mic"), to: nest.appendingPathComponent("task2/2mic"))
+    let ambiguous = try l3das(["score", "--task", "2", "--submission", nest.path, "--truth", test, "--quiet"])
+    #expect(ambiguous.status == 64 && ambiguous.stderr.contains("--subtrack"), "\(ambiguous.stderr)")
+    _ = try ok(["score", "--task", "2", "--submission", nest.path, "--truth", test, "--subtrack", "2mic", "--quiet"], "score 2mic")
+    _ = try ok(["leaderboard", "--task", "2", "--truth", test, nest.path, "-o", dir.path("board2").path, "--quiet"], "leaderboard nested")
+    let tracks = try String(contentsOf: dir.path("board2/leaderboard.md"), encoding: .utf8)
+    #expect(tracks.contains("team_audioonly [audioonly 1mic]") && tracks.contains("team_audioonly [audioonly 2mic]"), "\(tracks)")
   }
 }

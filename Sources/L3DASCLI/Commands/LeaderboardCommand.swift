@@ -87,7 +87,8 @@ struct LeaderboardCommand: ParsableCommand {
       task1: transcriber.map { .init(transcriber: $0, emptyReference: task1Options.emptyReference) },
       task2: task2Options)
     options.officialRunningMean = task1Options.officialRunningMean
-    let entries = submissions.map(Leaderboard.Submission.init(argument:))
+    // An L3DAS23 nested submission ranks once per subtrack (track × 1mic/2mic).
+    let entries = submissions.map(Leaderboard.Submission.init(argument:)).flatMap { $0.expanded(task: options.task) }
     let inputs = [truthURL] + entries.map(\.url)
     if shard == nil { try LeaderboardOutput.checkOutput(output, inputs: inputs) }
     let bar = ProgressBar(title: "leaderboard", enabled: !outputOptions.quiet && !outputOptions.json, everyItem: outputOptions.verbose)

@@ -73,6 +73,9 @@ struct Predict: ParsableCommand {
   @Flag(help: "Replace the output folder if it exists.")
   var overwrite = false
 
+  @Flag(help: "L3DAS23 layout: write into OUTPUT/task<N>/<mics>mic/ (zip OUTPUT as {group}_audioonly.zip); the other subtrack can be predicted into the same OUTPUT.")
+  var nested = false
+
   @OptionGroup var outputOptions: OutputFormatOptions
 
   func validate() throws {
@@ -103,7 +106,7 @@ struct Predict: ParsableCommand {
       everyItem: outputOptions.verbose)
     let report = try Task2Prediction.run(
       model: network, split: split, splitFolder: folder,
-      output: URL(fileURLWithPath: output, isDirectory: true), microphones: mics,
+      output: destination, microphones: mics,
       classSpelling: classSpelling, sceneSeconds: sceneSeconds, features: features,
       sedThreshold: sedThreshold, replaceExisting: overwrite, inputs: modelInputs(weights),
       progress: bar)
@@ -131,7 +134,7 @@ struct Predict: ParsableCommand {
       everyItem: outputOptions.verbose)
     let report = try Task1Prediction.run(
       model: network, split: split, splitFolder: folder,
-      output: URL(fileURLWithPath: output, isDirectory: true), microphones: mics, window: window,
+      output: destination, microphones: mics, window: window,
       hop: hop, normalization: normalization, replaceExisting: overwrite,
       inputs: modelInputs(weights), progress: bar)
     try finish(
@@ -142,6 +145,13 @@ struct Predict: ParsableCommand {
 
   /// Prints the report (`--json`) or its summary, the submission folder and the validation;
   /// exit 1 when the submission is not valid.
+  /// The submission folder: `--output`, or its `task<N>/<mics>mic/` subtrack with `--nested`.
+  var destination: URL {
+    let root = URL(fileURLWithPath: output, isDirectory: true)
+    guard nested else { return root }
+    return root.appendingPathComponent("task\(task)/\(mics)mic", isDirectory: true)
+  }
+
   func finish(_ report: some Encodable, output: String, validation: SubmissionReport, summary: String) throws {
     if outputOptions.json {
       try Output.printJSON(report)

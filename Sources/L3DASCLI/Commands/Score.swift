@@ -4,6 +4,7 @@ import Foundation
 import Metrics
 import Pipelines
 import SpeechRecognition
+import Submission
 
 extension EmptyReferencePolicy: ExpressibleByArgument {}
 extension LocationSensitiveDetection.Matching: ExpressibleByArgument {}
@@ -54,6 +55,9 @@ struct Score: ParsableCommand {
   @Option(help: "With --shard: where to write this shard's partial result (JSON).")
   var partial: String?
 
+  @Option(help: "L3DAS23 nested submissions (task<N>/<K>mic/ folders): the subtrack to score, 1mic or 2mic (default: the only one present).")
+  var subtrack: String?
+
   @OptionGroup var outputOptions: OutputFormatOptions
 
   func validate() throws {
@@ -86,7 +90,35 @@ struct Score: ParsableCommand {
 
   /// The Task 2 options, with the scene length and the edition's defaults decided from the
   /// truth (`Task2Scenes`).
-  private func task2Options() throws -> Task2Scoring.Options { try task2.options(truth: truthURL).0 }
+  private func task2Options() throws -> Task2Scoring.Options {
+    var options = try task2.options(truth: truthURL).0
+    options.subtrack = try chosenSubtrack()
+    return options
+  }
+
+  /// The Task 1 options.
+  private func task1ScoringOptions(_ asr: any Transcriber) throws -> Task1Scoring.Options {
+    var options = Task1Scoring.Options(transcriber: asr, emptyReference: task1Options.emptyReference)
+    options.subtrack = try chosenSubtrack()
+    return options
+  }
+
+  /// The L3DAS23 subtrack of a nested submission: `--subtrack`, or the only one of the task.
+  private func chosenSubtrack() throws -> Subtrack? {
+    let taskValue: Task = task == 1 ? .speechEnhancement : .soundEventLocalizationDetection
+    let present = ((try? Subtrack.present(in: submissionURL)) ?? []).filter { $0.task == taskValue }
+    if let subtrack {
+      guard let chosen = Subtrack(subtrack, task: taskValue) else {
+        throw ValidationError("--subtrack must be 1mic or 2mic")
+      }
+      return chosen
+    }
+    if present.count > 1 {
+      throw ValidationError(
+        "\(submission) holds \(present.map(\.folder).joined(separator: " and ")): choose one with --subtrack 1mic or 2mic")
+    }
+    return present.first
+  }
 
   /// Scores one shard and writes its partial result.
   private func runShard(_ shard: Shard, partial: URL) throws {
@@ -96,7 +128,7 @@ struct Score: ParsableCommand {
       let asr = try makeTranscriber()
       let items = try Task1Scoring.partial(
         submission: submissionURL, truth: truthURL,
-        options: .init(transcriber: asr, emptyReference: task1Options.emptyReference), shard: shard, progress: bar)
+        options: try task1ScoringOptions(asr), shard: shard, progress: bar)
       result = ScorePartial(
         shard: shard, submission: submission, truth: truth,
         truthItemCount: try Task1Scoring.references(in: truthURL).count,
@@ -126,7 +158,7 @@ struct Score: ParsableCommand {
     let bar = ProgressBar(title: "score", enabled: !outputOptions.quiet, everyItem: outputOptions.verbose)
     let report = try Task1Scoring.score(
       submission: submissionURL, truth: truthURL,
-      options: .init(transcriber: asr, emptyReference: task1Options.emptyReference), progress: bar)
+      options: try task1ScoringOptions(asr), progress: bar)
     try ScorePrinting.task1(
       report, transcriber: asr.identifier, officialRunningMean: task1Options.officialRunningMean,
       perFileCSV: perFileCSV, output: outputOptions, cache: CacheSummary(asr))

@@ -41,6 +41,12 @@ struct Validate: ParsableCommand {
   @Option(help: "How many problems of one kind to list per file before only counting them.")
   var listLimit: Int = 10
 
+  @Option(help: "L3DAS23 nested submissions (task<N>/<K>mic/): check only this subtrack, 1mic or 2mic (default: every one present).")
+  var subtrack: String?
+
+  @Flag(help: "L3DAS23: require both 1mic/ and 2mic/, as the official validator does (the submission page accepts one).")
+  var bothMics = false
+
   @OptionGroup var outputOptions: OutputFormatOptions
 
   func validate() throws {
@@ -49,21 +55,51 @@ struct Validate: ParsableCommand {
       try Limits.check(maxCoordinate, "--max-coordinate", in: 1e-6...Limits.maxThreshold, unit: "metres")
     }
     try Limits.check(listLimit, "--list-limit", in: 1...Limits.maxCount)
+    if let subtrack, Subtrack(subtrack, task: task == 1 ? .speechEnhancement : .soundEventLocalizationDetection) == nil {
+      throw ValidationError("--subtrack must be 1mic or 2mic (or task\(task)/1mic, task\(task)/2mic)")
+    }
   }
 
   func run() throws {
     let bar = ProgressBar(title: "validate", enabled: !outputOptions.quiet && !outputOptions.json, everyItem: outputOptions.verbose)
-    let report = try SubmissionValidator.validate(
-      submission: URL(fileURLWithPath: submission), test: URL(fileURLWithPath: test),
-      options: .init(
-        task: task == 1 ? .speechEnhancement : .soundEventLocalizationDetection,
-        edition: edition, coordinateLimit: maxCoordinate, listLimit: listLimit),
-      progress: bar)
-    if outputOptions.json {
-      try Output.printJSON(report)
-    } else {
-      print(report.text)
+    let taskValue: Task = task == 1 ? .speechEnhancement : .soundEventLocalizationDetection
+    let url = URL(fileURLWithPath: submission)
+    var options = SubmissionValidator.Options(
+      task: taskValue, edition: edition, coordinateLimit: maxCoordinate, listLimit: listLimit)
+    // An L3DAS23 submission nests task<N>/<K>mic/ folders: each subtrack is checked as one
+    // flat submission, with the layout's own rules on top.
+    let present = try Subtrack.present(in: url)
+    if present.isEmpty {
+      if subtrack != nil { throw ValidationError("--subtrack: \(submission) has no task<N>/<K>mic/ folders (it is a flat submission)") }
+      let report = try SubmissionValidator.validate(submission: url, test: URL(fileURLWithPath: test), options: options, progress: bar)
+      if outputOptions.json {
+        try Output.printJSON(report)
+      } else {
+        print(report.text)
+      }
+      if !report.isValid { throw ExitCode(1) }
+      return
     }
-    if !report.isValid { throw ExitCode(1) }
+    let chosen = subtrack.flatMap { Subtrack($0, task: taskValue) }.map { [$0] } ?? present.filter { $0.task == taskValue }
+    guard !chosen.isEmpty else {
+      throw SubmissionError(
+        .submissionNotFound, "\(submission) holds \(present.map(\.folder).joined(separator: ", ")) but no task\(task)/ subtrack")
+    }
+    let layout = L3DAS23Submission.layoutProblems(
+      url: url, task: taskValue, present: present, requireBothMicrophones: bothMics)
+    var reports: [SubmissionReport] = []
+    for one in chosen {
+      options.subtrack = one
+      var report = try SubmissionValidator.validate(submission: url, test: URL(fileURLWithPath: test), options: options, progress: bar)
+      report.submission += " [\(one.folder)]"
+      report.problems = layout + report.problems
+      reports.append(report)
+    }
+    if outputOptions.json {
+      try Output.printJSON(reports)
+    } else {
+      print(reports.map(\.text).joined(separator: "\n\n"))
+    }
+    if reports.contains(where: { !$0.isValid }) { throw ExitCode(1) }
   }
 }
