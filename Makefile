@@ -3,7 +3,7 @@
 #               dataset, preprocess, train the tiny baselines, predict, validate, score, rank
 #               (reports in l3das-demo/reports; a few minutes on two cores, offline)
 #   make test   install what is needed, build, run the whole test suite
-DEBIAN_PACKAGES := libsndfile1-dev libfftw3-dev libopenblas-dev libssl-dev zlib1g-dev pkg-config pocketsphinx-testdata libpocketsphinx-dev pocketsphinx-en-us python3 chromium-headless-shell
+DEBIAN_PACKAGES := libsndfile1-dev libfftw3-dev libopenblas-dev libssl-dev zlib1g-dev libpng-dev pkg-config pocketsphinx-testdata libpocketsphinx-dev pocketsphinx-en-us python3 chromium-headless-shell
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO ?= l3das-demo
 

@@ -51,6 +51,7 @@ let package = Package(
     .library(name: "Synthesis", targets: ["Synthesis"]),
     .library(name: "Metrics", targets: ["Metrics"]),
     .library(name: "NumPyIO", targets: ["NumPyIO"]),
+    .library(name: "ImageIO", targets: ["ImageIO"]),
     .library(name: "SafeTensors", targets: ["SafeTensors"]),
     .library(name: "TorchCheckpoint", targets: ["TorchCheckpoint"]),
     .library(name: "NN", targets: ["NN"]),
@@ -76,6 +77,7 @@ let package = Package(
     .systemLibrary(
       name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
     .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+    .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
     .systemLibrary(
       name: "CPocketSphinx", pkgConfig: "pocketsphinx",
       providers: [.apt(["libpocketsphinx-dev", "pocketsphinx-en-us"])]),
@@ -91,6 +93,7 @@ let package = Package(
     .target(
       name: "AudioIO", dependencies: ["CSndFile", "L3DASCore"], swiftSettings: swiftSettings),
     .target(name: "NumPyIO", dependencies: ["L3DASCore"], swiftSettings: swiftSettings),
+    .target(name: "ImageIO", dependencies: ["CPNG", "L3DASCore"], swiftSettings: swiftSettings),
     .target(name: "SafeTensors", dependencies: ["L3DASCore"], swiftSettings: swiftSettings),
     .target(
       name: "TorchCheckpoint",
@@ -104,10 +107,10 @@ let package = Package(
       dependencies: ["TensorModule", "SafeTensors", "TorchCheckpoint", "L3DASCore", "_NNKernels"],
       swiftSettings: numericSettings),
     .target(
-      name: "Datasets", dependencies: ["AudioIO", "COpenSSL", "L3DASCore"],
+      name: "Datasets", dependencies: ["AudioIO", "COpenSSL", "ImageIO", "L3DASCore"],
       swiftSettings: swiftSettings),
     .target(
-      name: "Synthesis", dependencies: ["Datasets", "DSP", "AudioIO", "TensorModule"],
+      name: "Synthesis", dependencies: ["Datasets", "DSP", "AudioIO", "ImageIO", "TensorModule"],
       swiftSettings: numericSettings),
 
     .target(
@@ -235,6 +238,8 @@ let package = Package(
       name: "ModelsTests",
       dependencies: ["Models", "NN", "Pipelines", "SafeTensors", "TensorModule", "_TestSupport"],
       resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "ImageIOTests", dependencies: ["ImageIO", "_TestSupport"], swiftSettings: swiftSettings),
     .testTarget(
       name: "FeaturesTests",
       dependencies: ["Features", "DSP", "Datasets", "AudioIO", "NumPyIO", "SafeTensors", "_TestSupport"],

@@ -44,6 +44,9 @@ public struct DatasetProblem: Hashable, Sendable, Codable, CustomStringConvertib
     case itemCount
     /// NaN or infinite samples (`l3das verify --deep`).
     case nonFiniteSamples
+    /// L3DAS23: an item without an image in `audio_image.csv`, a missing or unreadable image,
+    /// or an image that is not 512 × 512.
+    case image
   }
 
   /// The kind of problem.

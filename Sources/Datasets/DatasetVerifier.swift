@@ -1,3 +1,4 @@
+import ImageIO
 import AudioIO
 public import Foundation
 public import L3DASCore
@@ -58,9 +59,11 @@ public enum DatasetVerifier {
     var problems: [VerificationProblem] = []
     for location in layout.splits {
       var itemCount = 0
+      var stems: [String] = []
       location.scan(
         onItem: { item in
           itemCount += 1
+          if location.edition == .l3das23 { stems.append(String(item.micA.lastPathComponent.dropLast(6))) }
           check(item, in: location, options: options) { problems.append($0) }
           completed += 1
           progress?.report(
@@ -82,6 +85,9 @@ public enum DatasetVerifier {
           problems.append(VerificationProblem(.unreadableFile, "\(error)", path: file.path))
         }
       }
+      if location.edition == .l3das23 {
+        problems += Self.checkImages(location, stems: stems)
+      }
       let expected = options.expectedItemCounts[location.name]
       if let expected, expected != itemCount {
         problems.append(
@@ -95,6 +101,61 @@ public enum DatasetVerifier {
           expectedItemCount: expected))
     }
     return VerificationReport(root: layout.root.path, splits: splits, problems: problems)
+  }
+
+  /// L3DAS23: every item has an image in its split's `audio_image.csv`, and every image is a
+  /// readable 512 × 512 PNG in the task's `L3DAS23_Task<N>_images` folder.
+  static func checkImages(_ location: SplitLocation, stems: [String]) -> [VerificationProblem] {
+    var problems: [VerificationProblem] = []
+    let roots = location.roots + location.folders
+    let pairFiles = roots.map { $0.appendingPathComponent(AudioImagePairs.fileName) }
+      .filter { FileManager.default.fileExists(atPath: $0.path) }
+    guard let pairFile = pairFiles.first, let root = roots.first else {
+      return [
+        VerificationProblem(
+          .image, "no \(AudioImagePairs.fileName) (the L3DAS23 pairs of audio items and images)",
+          path: location.folders.first?.path ?? location.name)
+      ]
+    }
+    let pairs: AudioImagePairs
+    do {
+      pairs = try AudioImagePairs.read(pairFile)
+    } catch let error as DatasetError {
+      return [VerificationProblem(.image, error.message, path: error.path ?? pairFile.path, line: error.line)]
+    } catch {
+      return [VerificationProblem(.image, "\(error)", path: pairFile.path)]
+    }
+    let unpaired = stems.filter { pairs.image(for: $0) == nil }.sorted()
+    if !unpaired.isEmpty {
+      problems.append(
+        VerificationProblem(
+          .image, "\(unpaired.count) item\(unpaired.count == 1 ? " has" : "s have") no image: \(unpaired.prefix(5).joined(separator: ", "))\(unpaired.count > 5 ? ", …" : "")",
+          path: pairFile.path))
+    }
+    guard let images = AudioImagePairs.imagesFolder(for: root, task: location.task) else {
+      problems.append(
+        VerificationProblem(
+          .image, "no L3DAS23_Task\(location.task.rawValue)_images folder beside the split", path: root.path))
+      return problems
+    }
+    let used = Set(stems.compactMap { pairs.image(for: $0) })
+    for name in used.sorted() {
+      let url = images.appendingPathComponent(name)
+      guard !name.contains("/"), !name.hasPrefix("."), FileManager.default.fileExists(atPath: url.path) else {
+        problems.append(VerificationProblem(.image, "the paired image \(name) does not exist", path: url.path))
+        continue
+      }
+      do {
+        let size = try RGBImage.size(ofPNGAt: url)
+        if size != (512, 512) {
+          problems.append(
+            VerificationProblem(.image, "\(size.width) × \(size.height) pixels; L3DAS23 images are 512 × 512", path: url.path))
+        }
+      } catch {
+        problems.append(VerificationProblem(.image, "\(error)", path: url.path))
+      }
+    }
+    return problems
   }
 
   // MARK: - One item

@@ -2,6 +2,7 @@ public import AudioIO
 public import Datasets
 public import Foundation
 public import L3DASCore
+import ImageIO
 import TensorModule
 
 /// Writes a small L3DAS-format dataset that is laid out, named, sampled and labelled like
@@ -258,6 +259,15 @@ public enum SyntheticDataset {
           ([header] + rows).map { $0.joined(separator: ",") }.joined(separator: "\n") + "\n"
         try AtomicFile.write(text, to: content.appendingPathComponent("info.csv"))
       }
+      if configuration.edition == .l3das23 {
+        // The audio-visual part: one image per item (a "microphone position"), shared by its
+        // mics A and B, paired in the split's headerless audio_image.csv.
+        let stems =
+          task == .speechEnhancement
+          ? items.compactMap { $0.infoRow?.first }
+          : (0..<count).map { task2ID(split: split, index: $0).description }
+        try writeImages(task: task, split: split, stems: stems, configuration: configuration, root: root, pairsInto: content)
+      }
       try OutputFolder.mark(staging, command: "synth")
       if fm.fileExists(atPath: destination.path) {
         let old = StagingPath.make(besides: destination, kind: "old")
@@ -274,6 +284,57 @@ public enum SyntheticDataset {
       try? fm.removeItem(at: staging)
       throw error
     }
+  }
+
+  /// The side of the synthetic L3DAS23 images, as the real ones: 512 pixels.
+  public static let imageSide = 512
+
+  /// Writes `L3DAS23_Task<N>_images/<task>_<split>_<n>.png` (blocky random colours, 512 × 512,
+  /// deterministic for the seed) and the split's `audio_image.csv`.
+  private static func writeImages(
+    task: Task, split: Split, stems: [String], configuration: Configuration, root: URL, pairsInto folder: URL
+  ) throws {
+    let images = root.appendingPathComponent("L3DAS23_Task\(task.rawValue)_images", isDirectory: true)
+    switch OutputFolder.state(of: images) {
+    case .absent, .empty, .marked(command: "synth"):
+      break
+    default:
+      throw SynthesisError(.outputExists, "\(images.path) exists and was not written by l3das synth; choose another output folder")
+    }
+    do {
+      try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
+      try OutputFolder.mark(images, command: "synth")
+    } catch let error as OutputFolderError {
+      throw SynthesisError(.writeFailed, error.description)
+    }
+    var pairs: [String: String] = [:]
+    let written = IndexedResults<Void>(count: stems.count)
+    DispatchQueue.concurrentPerform(iterations: stems.count) { index in written.record(index) {
+      let splitNumber = UInt64(Split.allCases.firstIndex(of: split) ?? 0)
+      var rng = SplitMix64(seed: configuration.seed).fork(
+        stream: 0x49 << 56 | UInt64(task.rawValue) << 48 | splitNumber << 32 | UInt64(index))
+      let side = imageSide
+      let cell = 32
+      var pixels = [UInt8](repeating: 0, count: side * side * 3)
+      var colours: [[UInt8]] = []
+      for _ in 0..<((side / cell) * (side / cell)) {
+        colours.append((0..<3).map { _ in UInt8.random(in: 0...255, using: &rng) })
+      }
+      for y in 0..<side {
+        for x in 0..<side {
+          let colour = colours[(y / cell) * (side / cell) + x / cell]
+          let p = 3 * (y * side + x)
+          pixels[p] = colour[0]
+          pixels[p + 1] = colour[1]
+          pixels[p + 2] = colour[2]
+        }
+      }
+      let name = "task\(task.rawValue)_\(split.rawValue)_\(index).png"
+      try RGBImage(width: side, height: side, pixels: pixels).writePNG(to: images.appendingPathComponent(name))
+    } }
+    _ = try written.values()
+    for (index, stem) in stems.enumerated() { pairs[stem] = "task\(task.rawValue)_\(split.rawValue)_\(index).png" }
+    try AtomicFile.write(AudioImagePairs(images: pairs).csvText, to: folder.appendingPathComponent(AudioImagePairs.fileName))
   }
 
   private static func writeTask1Item(

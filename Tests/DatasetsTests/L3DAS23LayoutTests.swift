@@ -59,3 +59,18 @@ struct L3DAS23LayoutTests {
     #expect(throws: DatasetError.self) { try Task2Labels.parse("Start,End,Class,rho,z\n", path: "t.csv") }
   }
 }
+
+@Suite("L3DAS23 images: audio_image.csv and the images folders")
+struct L3DAS23ImagesTests {
+  @Test("audio_image.csv has no header; items are found by name or by mic file; a conflicting pair is an error")
+  func pairs() throws {
+    let pairs = try AudioImagePairs.parse("split0_ov1_1,house_3.png\r\nsplit0_ov2_1,house_3.png\n\n", path: "a.csv")
+    #expect(pairs.images.count == 2)
+    #expect(pairs.image(for: "split0_ov1_1_A.wav") == "house_3.png" && pairs.image(for: "split0_ov2_1") == "house_3.png")
+    #expect(pairs.image(for: "split9_ov1_1") == nil)
+    #expect(pairs.csvText == "split0_ov1_1,house_3.png\nsplit0_ov2_1,house_3.png\n")
+    let conflict = #expect(throws: DatasetError.self) { try AudioImagePairs.parse("a,x.png\na,y.png\n", path: "c.csv") }
+    #expect(conflict?.line == 2)
+    #expect(throws: DatasetError.self) { try AudioImagePairs.parse("a,x.png,extra\n", path: "d.csv") }
+  }
+}

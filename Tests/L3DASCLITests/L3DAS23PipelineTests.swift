@@ -93,4 +93,27 @@ struct L3DAS23PipelineTests {
     let tracks = try String(contentsOf: dir.path("board2/leaderboard.md"), encoding: .utf8)
     #expect(tracks.contains("team_audioonly [audioonly 1mic]") && tracks.contains("team_audioonly [audioonly 2mic]"), "\(tracks)")
   }
+
+  @Test("synth writes 512 × 512 PNGs and audio_image.csv; verify finds a missing pair, a missing image and a wrong size")
+  func images() throws {
+    let dir = try TemporaryDirectory()
+    let data = dir.path("data")
+    let synth = try l3das(
+      ["synth", "-o", data.path, "--edition", "2023", "--task", "2", "--task2-items", "2", "--task2-splits", "dev", "--scene-seconds", "2", "--quiet"])
+    #expect(synth.status == 0, "\(synth.stderr)")
+    let pairs = data.appendingPathComponent("L3DAS23_Task2_dev/audio_image.csv")
+    let text = try String(contentsOf: pairs, encoding: .utf8)
+    #expect(text == "split4_ov1_1,task2_dev_0.png\nsplit4_ov2_1,task2_dev_1.png\n")
+    #expect(try l3das(["verify", data.path]).status == 0)
+    let images = data.appendingPathComponent("L3DAS23_Task2_images")
+    try FileManager.default.removeItem(at: images.appendingPathComponent("task2_dev_1.png"))
+    try Data("not a png".utf8).write(to: images.appendingPathComponent("task2_dev_0.png"))
+    try "split4_ov1_1,task2_dev_0.png\nsplit4_ov2_1,task2_dev_1.png\n".write(to: pairs, atomically: true, encoding: .utf8)
+    let broken = try l3das(["verify", data.path])
+    #expect(broken.status == 1)
+    #expect(broken.stdout.contains("task2_dev_1.png does not exist") && broken.stdout.contains("not a readable PNG"), "\(broken.stdout)")
+    try "split4_ov1_1,task2_dev_0.png\n".write(to: pairs, atomically: true, encoding: .utf8)
+    let unpaired = try l3das(["verify", data.path])
+    #expect(unpaired.status == 1 && unpaired.stdout.contains("split4_ov2_1"), "\(unpaired.stdout)")
+  }
 }
