@@ -1,4 +1,5 @@
 import Foundation
+import L3DASCore
 import NN
 import TensorModule
 import Wav2Vec2
@@ -24,6 +25,7 @@ enum Wav2Vec2Bench {
   }
 
   static func run(audioSeconds: [Double], repetitions: Int, modelDirectory: String?) throws -> [Case] {
+    HeapTuning.retainLargeAllocations()  // as `l3das transcribe` does
     let loadStart = DispatchTime.now().uptimeNanoseconds
     let model: Wav2Vec2ForCTC<Float>
     if let modelDirectory {

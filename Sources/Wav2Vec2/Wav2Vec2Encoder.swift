@@ -29,13 +29,18 @@ public final class Wav2Vec2Encoder<Scalar: NNScalar>: Layer {
     ]
   }
 
-  /// The positional embedding of `[N, T, H]`: the grouped convolution over time, the last
-  /// frame dropped for an even kernel (transformers' `Wav2Vec2SamePadLayer`), activation.
+  /// The positional embedding of `[N, T, H]`: the grouped convolution over time, channels-last,
+  /// only its first T frames (transformers' `Wav2Vec2SamePadLayer` drops the last one of an even
+  /// kernel), activation.
   func positions(_ h: Tensor<Scalar>) -> Tensor<Scalar> {
-    let frames = h.shape[1]
-    var p = positionalConv(h.transposed(1, 2))  // [N, H, T + 1 − K % 2]
-    if p.shape[2] != frames { p = p.slice(axis: 2, 0..<frames) }
-    return p.activated(configuration.featureActivation).transposed(1, 2)
+    let p = h.groupedConv1dChannelsLast(
+      weight: positionalConv.weight, bias: positionalConv.bias, padding: positionalConv.padding,
+      groups: positionalConv.groups, frames: h.shape[1])
+    if configuration.featureActivation == .gelu, !p.requiresGrad {
+      p.formGELU()  // in place on the fresh [N, T, H] output
+      return p
+    }
+    return p.activated(configuration.featureActivation)
   }
 
   public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {

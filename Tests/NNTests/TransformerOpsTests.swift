@@ -60,6 +60,25 @@ struct TransformerOpsTests {
     #expect(maxDifference(fast, reference) < 1e-5)
   }
 
+  @Test("grouped channels-last convolution equals grouped conv1d between transposes")
+  func groupedChannelsLast() {
+    // 600 steps: three output tiles of 256, the last partial; kernels longer than the input
+    // reach into the padding on both sides; `frames` keeps a prefix.
+    for (length, k, padding, groups, frames) in [(600, 16, 8, 4, 600), (600, 7, 3, 2, nil), (5, 12, 6, 1, nil)] {
+      let x = random([2, length, 8], seed: UInt64(length + k))
+      let w = random([12, 8 / groups, k], seed: 21)
+      let b = random([12], seed: 22)
+      let fast = withNoGrad {
+        x.groupedConv1dChannelsLast(weight: w, bias: b, padding: padding, groups: groups, frames: frames)
+      }
+      var reference = x.transposed(1, 2).conv1d(weight: w, bias: b, padding: padding, groups: groups)
+      if let frames { reference = reference.slice(axis: 2, 0..<frames) }
+      reference = reference.transposed(1, 2)
+      #expect(fast.shape == reference.shape)
+      #expect(maxDifference(fast, reference) < 1e-5, "L \(length) k \(k) groups \(groups)")
+    }
+  }
+
   @Test("weight norm folds g·v/‖v‖ over every axis but dim; argmax takes the first maximum")
   func weightNormAndArgmax() {
     let v = Tensor<Double>(shape: [2, 1, 2], scalars: [3, 1, 4, 1])

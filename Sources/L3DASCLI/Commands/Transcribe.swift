@@ -1,6 +1,7 @@
 import ArgumentParser
 import AudioIO
 import Foundation
+import L3DASCore
 import NumPyIO
 import Wav2Vec2
 
@@ -63,6 +64,9 @@ struct Transcribe: ParsableCommand {
   }
 
   func run() throws {
+    // The forward pass's activations (up to 196 MB per tensor at 30 s) are served from a heap
+    // that keeps freed memory, not mapped and faulted in afresh per file.
+    HeapTuning.retainLargeAllocations()
     let recogniser = try PretrainedWav2Vec2(directory: try Self.modelDirectory(model))
     let logitsFolder = logits.map { URL(fileURLWithPath: $0, isDirectory: true) }
     if let logitsFolder {
