@@ -232,6 +232,12 @@ struct AudioVisualTests {
     #expect(mmub.problems.isEmpty)
     #expect(mmub.bottleneck.rows == 32 && mmub.bottleneck.frames == 75)
     #expect(mmub.image.pooledPixels == 64 && mmub.image.outputChannels == 256)
+    // Counted by hand from the reference's layer lists (not from a PyTorch run): SELDnet's
+    // 1,553,472 (audio CNN) + 449,508 (image CNN) + 131,584 (visual_output) + 4,334,592 (GRU)
+    // + 10,577,962 (sed) + 10,750,078 (doa); MMUB = the audio-only 5,515,012 + 983,040 (decoder.0
+    // takes 256 image channels more) + 546,528 (image CNN) + 156,000 (visual_linear).
+    #expect(try AudioVisualSELDnet(seld).parameterCount == 27_797_196)
+    #expect(try AudioVisualMIMOUNet(mmub).parameterCount == 7_200_580)
     let seldJSON = try JSONEncoder().encode(seld)
     #expect(try JSONDecoder().decode(AudioVisualSELDnetConfiguration.self, from: seldJSON) == seld)
     let mmubJSON = try JSONEncoder().encode(mmub)
