@@ -47,7 +47,13 @@ public final class MIMOUNet: Module {
   ///
   /// - Throws: ``ModelError`` (`invalidConfiguration`) listing every problem of the
   ///   configuration.
-  public init(_ configuration: MIMOUNetConfiguration, seed: UInt64 = 0) throws {
+  public convenience init(_ configuration: MIMOUNetConfiguration, seed: UInt64 = 0) throws {
+    try self.init(configuration, bottleneckExtraChannels: 0, seed: seed)
+  }
+
+  /// The network whose deepest decoder level takes `bottleneckExtraChannels` more input channels
+  /// (the audio-visual model concatenates its image features to the bottleneck there).
+  init(_ configuration: MIMOUNetConfiguration, bottleneckExtraChannels: Int, seed: UInt64) throws {
     let problems = configuration.problems
     guard problems.isEmpty else {
       throw ModelError(
@@ -81,7 +87,7 @@ public final class MIMOUNet: Module {
       decoderBlocks.append(
         Sequential<Float>([
           ConvTranspose2d(
-            inChannels: configuration.decoderInputChannels(j),
+            inChannels: configuration.decoderInputChannels(j) + (j == 0 ? bottleneckExtraChannels : 0),
             outChannels: configuration.unetChannel[level], kernelSize: configuration.kernel(level),
             stride: configuration.strides(level), using: &rng),
           BatchNorm2d(features: configuration.unetChannel[level]), LeakyReLU(negativeSlope: 0.3),
@@ -130,6 +136,15 @@ public final class MIMOUNet: Module {
     _ input: Tensor<Float>, observe: ((String, Tensor<Float>) -> Void)? = nil
   ) throws -> Tensor<Float> {
     try validate(input: input.shape)
+    return try run(input, observe: observe, bottleneck: nil)
+  }
+
+  /// The forward pass on a validated input; `bottleneck` (if any) replaces the deepest encoder
+  /// output before the decoder (its skip connection keeps the encoder's own value).
+  func run(
+    _ input: Tensor<Float>, observe: ((String, Tensor<Float>) -> Void)?,
+    bottleneck: ((Tensor<Float>) throws -> Tensor<Float>)?
+  ) throws -> Tensor<Float> {
     let c = configuration
     let (batch, channels, samples) = (input.shape[0], input.shape[1], input.shape[2])
     let bins = c.validFrequencyCount
@@ -149,6 +164,7 @@ public final class MIMOUNet: Module {
       observe?("encoder.\(i)", x)
       skips.append(x)
     }
+    if let bottleneck { x = try bottleneck(x) }
     for (j, block) in decoder.layers.enumerated() {
       let level = c.levelCount - 1 - j
       if j > 0 { x = Tensor.concatenate([x, skips[level]], axis: 1) }

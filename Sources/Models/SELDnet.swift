@@ -25,7 +25,13 @@ public final class SELDnet: Module {
 
   /// Builds the network with PyTorch's default initialisation drawn from `seed`; dropout masks
   /// come from seeded streams too, so training runs are reproducible.
-  public init(_ configuration: SELDnetConfiguration, seed: UInt64 = 0) throws {
+  public convenience init(_ configuration: SELDnetConfiguration, seed: UInt64 = 0) throws {
+    try self.init(configuration, extraHeadFeatures: 0, seed: seed)
+  }
+
+  /// The network with heads that take `extraHeadFeatures` more inputs per frame than the GRU
+  /// gives (the audio-visual model concatenates its image features there).
+  init(_ configuration: SELDnetConfiguration, extraHeadFeatures: Int, seed: UInt64) throws {
     let problems = configuration.problems
     guard problems.isEmpty else {
       throw ModelError(
@@ -38,26 +44,15 @@ public final class SELDnet: Module {
       dropoutSeed &+= 1
       return Dropout(probability: configuration.dropoutPerc, seed: dropoutSeed)
     }
-    var blocks: [any Layer<Float>] = []
-    var channels = configuration.inputChannels
-    for (i, filters) in configuration.cnnFilters.enumerated() {
-      blocks.append(
-        Sequential<Float>([
-          Conv2d(
-            inChannels: channels, outChannels: filters, kernelSize: (3, 3), padding: Padding2D(1, 1),
-            using: &rng),
-          BatchNorm2d(features: filters), ReLU(), MaxPool2d(kernel: configuration.pool(i)),
-          nextDropout(),
-        ]))
-      channels = filters
-    }
-    cnn = Sequential(blocks)
+    cnn = ConvBlock.stack(
+      inChannels: configuration.inputChannels, filters: configuration.cnnFilters,
+      pools: configuration.poolSize.indices.map(configuration.pool), using: &rng, dropout: nextDropout)
     dropoutSeed &+= 1
     rnn = GRU(
       inputSize: configuration.recurrentInputSize, hiddenSize: configuration.rnnSize,
       layers: configuration.nRnn, batchFirst: true, dropout: configuration.dropoutPerc,
       bidirectional: true, dropoutSeed: dropoutSeed, using: &rng)
-    let (hidden, fc) = (2 * configuration.rnnSize, configuration.fcSize)
+    let (hidden, fc) = (2 * configuration.rnnSize + extraHeadFeatures, configuration.fcSize)
     func head(_ outputs: Int, _ last: any Layer<Float>) -> Sequential<Float> {
       switch configuration.variant {
       case .augmented:
@@ -95,8 +90,17 @@ public final class SELDnet: Module {
   /// The forward pass: `(sed, doa)`.
   public func forward(_ input: Tensor<Float>) throws -> (sed: Tensor<Float>, doa: Tensor<Float>) {
     try validate(input: input.shape)
-    let sequence = rnn(Self.sequence(cnn(input)))
-    return (sed(sequence), doa(sequence))
+    return heads(recurrent(input))
+  }
+
+  /// The audio path up to the GRU: `[B, C, F, T]` → `[B, T′, 2·rnn_size]` (input unchecked).
+  func recurrent(_ input: Tensor<Float>) -> Tensor<Float> {
+    rnn(Self.sequence(cnn(input)))
+  }
+
+  /// Both heads on per-frame features `[B, T′, head input]`.
+  func heads(_ features: Tensor<Float>) -> (sed: Tensor<Float>, doa: Tensor<Float>) {
+    (sed(features), doa(features))
   }
 
   /// `[B, C, F, T]` → `[B, T, C·F]` with feature index `c·F + f`, the reference's

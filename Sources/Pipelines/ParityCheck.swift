@@ -8,9 +8,10 @@ import SafeTensors
 ///
 /// A fixture set is `PREFIX.config.json` (the PyTorch class name and constructor arguments, the
 /// output names), `PREFIX.weights.safetensors` (the `state_dict`), `PREFIX.io.safetensors`
-/// (`input`, further model inputs such as FaSNet's `num_mic`, each output and its loss weight
-/// `R.<output>`) and optionally
-/// `PREFIX.grads.safetensors` (`grad.<parameter>`, `grad.input`). The model runs in eval mode;
+/// (`input`, further model inputs such as FaSNet's `num_mic` or the audio-visual models'
+/// `images`, each output and its loss weight `R.<output>`) and optionally
+/// `PREFIX.grads.safetensors` (`grad.<parameter>`, `grad.input`, `grad.images`). The model runs
+/// in eval mode;
 /// the scalar loss is Σ over outputs of sum(output ⊙ R.output), and its gradients are compared.
 /// Errors are max |ours − PyTorch| / max |PyTorch| per tensor.
 public enum ParityCheck {
@@ -23,8 +24,10 @@ public enum ParityCheck {
     public var outputs: Double
     /// The worst parameter-gradient error (nil without a gradient file).
     public var gradients: Double?
-    /// The input-gradient error (nil without a gradient file).
+    /// The worst input-gradient error (nil without a gradient file).
     public var inputGradient: Double?
+    /// The error of each input's gradient (`input`, and `images` for the audio-visual models).
+    public var perInputGradient: [String: Double] = [:]
     public var perOutput: [String: Double]
     public var perGradient: [String: Double]
     /// |our loss − PyTorch's| / max(1, |PyTorch's|), when the fixture stores the loss.
@@ -44,6 +47,7 @@ public enum ParityCheck {
       case inputGradient = "input_gradient"
       case perOutput = "per_output"
       case perGradient = "per_gradient"
+      case perInputGradient = "per_input_gradient"
       case outputTolerance = "output_tolerance"
       case gradientTolerance = "gradient_tolerance"
     }
@@ -57,6 +61,7 @@ public enum ParityCheck {
       inputGradient = try c.decodeIfPresent(Double.self, forKey: .inputGradient)
       perOutput = try c.decode([String: Double].self, forKey: .perOutput)
       perGradient = try c.decode([String: Double].self, forKey: .perGradient)
+      perInputGradient = try c.decodeIfPresent([String: Double].self, forKey: .perInputGradient) ?? [:]
       loss = try c.decodeIfPresent(Double.self, forKey: .loss)
       outputTolerance = try c.decode(Double.self, forKey: .outputTolerance)
       gradientTolerance = try c.decode(Double.self, forKey: .gradientTolerance)
@@ -71,6 +76,7 @@ public enum ParityCheck {
       try c.encode(inputGradient, forKey: .inputGradient)
       try c.encode(perOutput, forKey: .perOutput)
       try c.encode(perGradient, forKey: .perGradient)
+      try c.encode(perInputGradient, forKey: .perInputGradient)
       try c.encode(loss, forKey: .loss)
       try c.encode(outputTolerance, forKey: .outputTolerance)
       try c.encode(gradientTolerance, forKey: .gradientTolerance)
@@ -105,7 +111,12 @@ public enum ParityCheck {
       if let loss { lines.append(line("loss", loss, outputTolerance)) }
       if let gradients, let inputGradient {
         lines.append("gradients (tolerance \(gradientTolerance)), worst \(String(format: "%.3e", gradients)):")
-        lines.append(line("input", inputGradient, gradientTolerance))
+        if perInputGradient.isEmpty {
+          lines.append(line("input", inputGradient, gradientTolerance))
+        }
+        for (name, value) in perInputGradient.sorted(by: { $0.key < $1.key }) {
+          lines.append(line(name, value, gradientTolerance))
+        }
         for (name, value) in perGradient.sorted(by: { $0.value > $1.value }).prefix(10) {
           lines.append(line(name, value, gradientTolerance))
         }
@@ -135,12 +146,20 @@ public enum ParityCheck {
     let arguments = object["constructor_args"] as? [String: Any] ?? [:]
     let outputNames = object["outputs"] as? [String] ?? []
 
-    let model = try buildModel(className: className, arguments: arguments, config: configURL.path)
+    // The input shapes complete the audio-visual models' arguments; an unported class is
+    // reported before a missing or unreadable io file.
+    let ioPath = prefix + ".io.safetensors"
+    let readableIO = try? readFile(ioPath)
+    let model = try buildModel(
+      className: className,
+      arguments: ConstructorArguments.addingInputSizes(
+        className: className, arguments, shapes: { readableIO?.info($0)?.shape }),
+      config: configURL.path)
     // The weights may also be an official torch.save checkpoint (read without running its pickle).
     let weights = try readFile(
       [".weights.safetensors", ".weights.pth", ".weights.pt"].map { prefix + $0 }
         .first { FileManager.default.fileExists(atPath: $0) } ?? prefix + ".weights.safetensors")
-    let io = try readFile(prefix + ".io.safetensors")
+    let io = try readableIO ?? readFile(ioPath)
     let gradsPath = prefix + ".grads.safetensors"
     let grads = FileManager.default.fileExists(atPath: gradsPath) ? try readFile(gradsPath) : nil
 
@@ -153,7 +172,9 @@ public enum ParityCheck {
     let input = try tensor(io, "input", file: prefix + ".io.safetensors", requiresGrad: grads != nil)
     var extras: [String: Tensor<Float>] = [:]
     for name in model.extraInputs where io.contains(name) {
-      extras[name] = try tensor(io, name, file: prefix + ".io.safetensors")
+      extras[name] = try tensor(
+        io, name, file: prefix + ".io.safetensors",
+        requiresGrad: grads != nil && model.differentiableInputs.contains(name))
     }
     let produced = try model.forward(input, extras)
     var loss: Tensor<Float>?
@@ -189,19 +210,24 @@ public enum ParityCheck {
         report.perGradient[name] = maxRelativeError(gradient, expected.scalars)
       }
       report.gradients = report.perGradient.values.max() ?? 0
-      if let gradient = input.grad {
-        report.inputGradient = maxRelativeError(gradient, try tensor(grads, "grad.input", file: gradsPath).scalars)
+      for (name, tensor) in [("input", input)] + extras.sorted(by: { $0.key < $1.key }) {
+        guard let gradient = tensor.grad else { continue }
+        report.perInputGradient[name] = maxRelativeError(
+          gradient, try Self.tensor(grads, "grad." + name, file: gradsPath).scalars)
       }
+      report.inputGradient = report.perInputGradient.values.max()
     }
     return report
   }
 
   /// A model behind a uniform interface: its module and a forward pass naming its outputs.
   /// `extraInputs` names further model inputs read from the io file when it holds them (e.g.
-  /// FaSNet's `num_mic`; absent means the model's default), passed to `forward` by name.
+  /// FaSNet's `num_mic`; absent means the model's default), passed to `forward` by name; those
+  /// in `differentiableInputs` get their gradients compared with `grad.<name>`.
   struct Runnable {
     var module: any Module<Float>
     var extraInputs: [String] = []
+    var differentiableInputs: Set<String> = []
     var forward: (Tensor<Float>, [String: Tensor<Float>]) throws -> [String: Tensor<Float>]
   }
 
@@ -242,6 +268,23 @@ public enum ParityCheck {
         try checkFixedGeometry(extras)
         return ["output": try model.forward(input)]
       }
+    case "audiovisual_Seldnet_augmented":
+      let configuration = try described {
+        try ConstructorArguments.decode(AudioVisualSELDnetConfiguration.self, arguments)
+      }
+      let model = try AudioVisualSELDnet(configuration)
+      return Runnable(module: model, extraInputs: ["images"], differentiableInputs: ["images"]) { input, extras in
+        let (sed, doa) = try model.forward(input, images: try requireImages(extras))
+        return ["sed": sed, "doa": doa]
+      }
+    case "audiovisual_MIMO_UNet_Beamforming":
+      let configuration = try described {
+        try ConstructorArguments.decode(AudioVisualMIMOUNetConfiguration.self, arguments)
+      }
+      let model = try AudioVisualMIMOUNet(configuration)
+      return Runnable(module: model, extraInputs: ["images"], differentiableInputs: ["images"]) { input, extras in
+        ["output": try model.forward(input, images: try requireImages(extras))]
+      }
     case "MMUB", "MIMO_UNet_Beamforming":
       let configuration = try described { try ConstructorArguments.decode(MIMOUNetConfiguration.self, arguments) }
       let model = try MIMOUNet(configuration)
@@ -249,7 +292,14 @@ public enum ParityCheck {
     default:
       throw ModelError(
         .unsupportedModel,
-        "\(config): \(className) is not ported yet; `l3das parity` supports Seldnet_augmented, Seldnet_vanilla, FaSNet_origin, FaSNet_TAC and MIMO_UNet_Beamforming (MMUB)")
+        "\(config): \(className) is not ported yet; `l3das parity` supports Seldnet_augmented, Seldnet_vanilla, FaSNet_origin, FaSNet_TAC, MIMO_UNet_Beamforming (MMUB), audiovisual_Seldnet_augmented and audiovisual_MIMO_UNet_Beamforming")
+    }
+    /// The audio-visual models' second input, or a ParityError naming the io file's gap.
+    func requireImages(_ extras: [String: Tensor<Float>]) throws -> Tensor<Float> {
+      guard let images = extras["images"] else {
+        throw ParityError("\(config): \(className) needs a second input, \"images\", in the io file")
+      }
+      return images
     }
   }
 

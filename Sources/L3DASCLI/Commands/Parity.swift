@@ -9,15 +9,17 @@ struct Parity: ParsableCommand {
     discussion: """
       PREFIX names a fixture set in the shared format: PREFIX.config.json (the PyTorch class \
       and its constructor arguments), PREFIX.weights.safetensors (the state_dict), \
-      PREFIX.io.safetensors (input, further model inputs such as FaSNet's num_mic, outputs, \
-      loss weights R.<output>) and, optionally, \
-      PREFIX.grads.safetensors (grad.<parameter>, grad.input). The model is built from the \
+      PREFIX.io.safetensors (input, further model inputs such as FaSNet's num_mic or the \
+      audio-visual models' images, outputs, loss weights R.<output>) and, optionally, \
+      PREFIX.grads.safetensors (grad.<parameter>, grad.input, grad.images). The model is built from the \
       configuration, loads the weights, runs forward in eval mode and backward of \
       L = sum over outputs of sum(output * R.output), and every output and gradient is \
       compared: error = max|ours - PyTorch| / max|PyTorch|.
 
       Supported classes: Seldnet_augmented, Seldnet_vanilla, FaSNet_origin, FaSNet_TAC \
-      (fixed geometry, num_mic = [0]), MIMO_UNet_Beamforming (MMUB). The exit status is 0 \
+      (fixed geometry, num_mic = [0]), MIMO_UNet_Beamforming (MMUB), and the L3DAS23 \
+      audio-visual audiovisual_Seldnet_augmented and audiovisual_MIMO_UNet_Beamforming. The exit \
+      status is 0 \
       when every error is within its tolerance, 1 otherwise.
       """)
 
