@@ -1,5 +1,5 @@
 import AudioIO
-public import Datasets
+import Datasets
 public import Foundation
 public import L3DASCore
 public import Metrics

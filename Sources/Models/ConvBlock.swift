@@ -1,4 +1,4 @@
-public import NN
+import NN
 import TensorModule
 
 /// The convolution block the L3DAS SELDnet baselines and both L3DAS23 image branches repeat:

@@ -1,4 +1,4 @@
-public import NN
+import NN
 public import SafeTensors
 
 extension Wav2Vec2ForCTC {
