@@ -18,6 +18,9 @@ public struct PreprocessManifest: Sendable, Codable, Equatable {
     public var firstRow: Int
     /// Its number of rows.
     public var rowCount: Int
+    /// L3DAS23: the item's image (a 512 × 512 PNG of the task's images folder), from the
+    /// split's `audio_image.csv`; `nil` for other editions or an unpaired item.
+    public var image: String? = nil
   }
 
   /// One shard.

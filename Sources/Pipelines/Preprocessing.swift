@@ -243,6 +243,8 @@ public enum Preprocessing {
     var micB: URL
     /// Task 1 clean speech or Task 2 label CSV.
     var target: URL
+    /// L3DAS23: the item's image (from the split's `audio_image.csv`), if paired.
+    var image: URL? = nil
   }
 
   /// The items of `split` for a `predict` run of `task`, after the checks both tasks share:
@@ -265,16 +267,36 @@ public enum Preprocessing {
   }
 
   static func itemJobs(split: SplitLocation) throws -> [Job] {
-    switch split.task {
-    case .speechEnhancement:
-      try split.task1Items().sortedItems().map {
-        Job(id: $0.id.description, micA: $0.micA, micB: $0.micB, target: $0.clean)
+    var jobs: [Job] =
+      switch split.task {
+      case .speechEnhancement:
+        try split.task1Items().sortedItems().map {
+          Job(id: $0.id.description, micA: $0.micA, micB: $0.micB, target: $0.clean)
+        }
+      case .soundEventLocalizationDetection:
+        try split.task2Items().sortedItems().map {
+          Job(id: $0.id.description, micA: $0.micA, micB: $0.micB, target: $0.labels)
+        }
       }
-    case .soundEventLocalizationDetection:
-      try split.task2Items().sortedItems().map {
-        Job(id: $0.id.description, micA: $0.micA, micB: $0.micB, target: $0.labels)
+    if split.edition == .l3das23, let (pairs, images) = imagePairs(split) {
+      for index in jobs.indices {
+        jobs[index].image = pairs.image(for: jobs[index].id).map { images.appendingPathComponent($0) }
       }
     }
+    return jobs
+  }
+
+  /// L3DAS23: the split's `audio_image.csv` and its task's images folder, when both exist.
+  static func imagePairs(_ split: SplitLocation) -> (AudioImagePairs, URL)? {
+    for root in split.roots + split.folders {
+      let file = root.appendingPathComponent(AudioImagePairs.fileName)
+      guard FileManager.default.fileExists(atPath: file.path),
+        let pairs = try? AudioImagePairs.read(file),
+        let images = AudioImagePairs.imagesFolder(for: root, task: split.task)
+      else { continue }
+      return (pairs, images)
+    }
+    return nil
   }
 
   // MARK: - Shards
@@ -383,7 +405,7 @@ public enum Preprocessing {
       targetShape = tShape
       predictors += arrays.predictors
       targets += arrays.targets ?? []
-      entries.append(.init(id: job.id, firstRow: rows, rowCount: arrays.predictors.count))
+      entries.append(.init(id: job.id, firstRow: rows, rowCount: arrays.predictors.count, image: job.image?.path))
       rows += arrays.predictors.count
     }
     let name = shardName(index)

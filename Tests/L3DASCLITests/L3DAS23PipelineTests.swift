@@ -36,6 +36,7 @@ struct L3DAS23PipelineTests {
     let manifest = try String(contentsOf: URL(fileURLWithPath: features).appendingPathComponent("manifest.json"), encoding: .utf8)
     #expect(manifest.contains("\"task2Coordinates\" : \"cylindrical\"") || manifest.contains("\"task2Coordinates\":\"cylindrical\""), "\(manifest.prefix(600))")
     #expect(manifest.contains("\"task2LabelScale\" : 360") || manifest.contains("\"task2LabelScale\":360"))
+    #expect(manifest.contains("L3DAS23_Task2_images/task2_train_0.png"), "each item records its image")
 
     let run = dir.path("run").path
     let recipe = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
