@@ -1,5 +1,6 @@
 public import Foundation
 public import L3DASCore
+import Datasets
 import NN
 import TensorModule
 
@@ -67,8 +68,11 @@ public enum Training {
     public var bestEpoch: Int?
     public var epochsWithoutImprovement: Int
     public var finished: Bool
+    /// The weights the run started from (`--init`): `<file name> sha256:<digest>`, else `nil`.
+    public var initialWeights: String?
     enum CodingKeys: String, CodingKey {
       case recipe, history, finished
+      case initialWeights = "initial_weights"
       case trainIDs = "train_ids"
       case validationIDs = "validation_ids"
       case bestValidationLoss = "best_validation_loss"
@@ -108,10 +112,14 @@ public enum Training {
   ///     `--task 1` for the Task 1 models).
   ///   - output: the run folder (created; without `resume` it must not hold a checkpoint).
   ///   - resume: continue from `output/checkpoint`.
+  ///   - initialWeights: start from these weights instead of the recipe's seeded
+  ///     initialisation: a safetensors file, or an official L3DAS `.pth` checkpoint
+  ///     (`{model_state_dict, …}`, DataParallel `module.` prefixes), read without running its
+  ///     pickle. Its digest is kept in the checkpoint; a resume with another file is refused.
   ///   - progress: told about every batch; the label carries the epoch and running loss.
   public static func run(
     recipe: TrainingRecipe, data folder: URL, output: URL, resume: Bool = false,
-    progress: any ProgressReporter = SilentProgress()
+    initialWeights: URL? = nil, progress: any ProgressReporter = SilentProgress()
   ) throws -> Report {
     let problems = recipe.problems
     guard problems.isEmpty else {
@@ -151,6 +159,13 @@ public enum Training {
     StagingPath.removeStale(in: output)
     let model = objective.module
     let optimizer = Adam(parameters: model.parameters(), learningRate: Float(recipe.learningRate))
+    let initialIdentity = try initialWeights.map { url -> String in
+      do {
+        return "\(url.lastPathComponent) sha256:\(try Digest.hex(ofFileAt: url, algorithm: .sha256))"
+      } catch {
+        throw TrainingError(.invalidData, "--init \(url.path): \(error)")
+      }
+    }
     var state: State
     if resume {
       try recoverInterruptedSwap(checkpoint)
@@ -174,6 +189,11 @@ public enum Training {
         throw TrainingError(
           .checkpoint, "\(checkpoint.path) was written by another recipe; only max_epochs and patience may change on --resume")
       }
+      if let initialIdentity, initialIdentity != saved.initialWeights {
+        throw TrainingError(
+          .checkpoint,
+          "\(checkpoint.path) started from \(saved.initialWeights ?? "the recipe's own initialisation"), not \(initialIdentity); drop --init on --resume")
+      }
       try model.loadStateDict(contentsOf: checkpoint.appendingPathComponent("model.safetensors"))
       try optimizer.loadState(contentsOf: checkpoint.appendingPathComponent("optimizer.safetensors"))
       state = saved
@@ -189,7 +209,15 @@ public enum Training {
       state = State(
         recipe: recipe, trainIDs: data.items.prefix(trainCount).map(\.id),
         validationIDs: data.items.dropFirst(trainCount).map(\.id), history: [],
-        bestValidationLoss: nil, bestEpoch: nil, epochsWithoutImprovement: 0, finished: false)
+        bestValidationLoss: nil, bestEpoch: nil, epochsWithoutImprovement: 0, finished: false,
+        initialWeights: initialIdentity)
+      if let initialWeights {
+        do {
+          try model.loadStateDict(contentsOf: initialWeights)
+        } catch {
+          throw TrainingError(.invalidData, "--init \(initialWeights.path): \(error)")
+        }
+      }
     }
     let position = Dictionary(uniqueKeysWithValues: data.items.enumerated().map { ($1.id, $0) })
     let trainIndices = state.trainIDs.compactMap { position[$0] }

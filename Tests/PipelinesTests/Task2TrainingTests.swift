@@ -89,6 +89,48 @@ struct Task2TrainingTests {
     #expect(again.epochsRun == 0 && again.stopReason.hasPrefix("already finished"))
   }
 
+  @Test("--init starts from given weights (kept in the checkpoint); a resume with other weights is refused")
+  func initialWeights() throws {
+    let (dir, data) = try features(items: 4)
+    var frozen = recipe(epochs: 1)
+    frozen.learningRate = 1e-15  // Adam moves each weight by about 1e-15: the run keeps the start
+    let start = try SELDnet(frozen.seldnet, seed: 77)
+    let initURL = dir.path("start.safetensors")
+    try start.saveStateDict(to: initURL)
+    let run = dir.path("run")
+    _ = try Training.run(recipe: frozen, data: data, output: run, initialWeights: initURL)
+    let trained = try SELDnet(frozen.seldnet, seed: 1)
+    try trained.loadStateDict(contentsOf: run.appendingPathComponent("best.safetensors"))
+    var worst: Float = 0
+    for (a, b) in zip(start.parameters(), trained.parameters()) {
+      for (x, y) in zip(a.scalars, b.scalars) { worst = max(worst, abs(x - y)) }
+    }
+    #expect(worst < 1e-9, "the run started from --init (max |Δ| \(worst))")
+    let state = try String(contentsOf: run.appendingPathComponent("checkpoint/state.json"), encoding: .utf8)
+    #expect(state.contains("start.safetensors sha256:"))
+    // Without --init the same recipe starts elsewhere.
+    _ = try Training.run(recipe: frozen, data: data, output: dir.path("plain"))
+    let plain = try SELDnet(frozen.seldnet, seed: 1)
+    try plain.loadStateDict(contentsOf: dir.path("plain/best.safetensors"))
+    #expect(plain.parameters()[0].scalars != trained.parameters()[0].scalars)
+    // Resuming with other weights is refused; weights of another model are an error naming --init.
+    let other = dir.path("other.safetensors")
+    try SELDnet(frozen.seldnet, seed: 78).saveStateDict(to: other)
+    var longer = frozen
+    longer.maxEpochs = 2
+    #expect(throws: TrainingError.self) {
+      _ = try Training.run(recipe: longer, data: data, output: run, resume: true, initialWeights: other)
+    }
+    var eight = frozen.seldnet
+    eight.inputChannels = 8
+    let wrong = dir.path("wrong.safetensors")
+    try SELDnet(eight, seed: 1).saveStateDict(to: wrong)
+    let error = #expect(throws: TrainingError.self) {
+      _ = try Training.run(recipe: frozen, data: data, output: dir.path("r5"), initialWeights: wrong)
+    }
+    #expect(error.map { "\($0)" }?.contains("--init") == true)
+  }
+
   @Test("wrong recipes, data and run folders are refused with the reason")
   func errors() throws {
     let (dir, data) = try features(items: 3)

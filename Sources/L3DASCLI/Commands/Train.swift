@@ -41,6 +41,9 @@ struct Train: ParsableCommand {
   @Option(help: "Override the recipe's patience (epochs without improvement).")
   var patience: Int?
 
+  @Option(help: "Start from these weights (fine-tuning): a .safetensors file or an official L3DAS .pth checkpoint, read without running its pickle.")
+  var `init`: String?
+
   @OptionGroup var outputOptions: OutputFormatOptions
 
   func validate() throws {
@@ -59,7 +62,8 @@ struct Train: ParsableCommand {
       everyItem: outputOptions.verbose)
     let report = try Training.run(
       recipe: recipe, data: URL(fileURLWithPath: data, isDirectory: true),
-      output: URL(fileURLWithPath: output, isDirectory: true), resume: resume, progress: bar)
+      output: URL(fileURLWithPath: output, isDirectory: true), resume: resume,
+      initialWeights: `init`.map { URL(fileURLWithPath: $0) }, progress: bar)
     if outputOptions.json {
       try Output.printJSON(report)
       return
