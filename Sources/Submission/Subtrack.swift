@@ -68,7 +68,10 @@ public struct Subtrack: Hashable, Sendable, Codable, CustomStringConvertible, Co
   public static func present(in url: URL) throws -> [Subtrack] {
     let all = Task.allCases.flatMap { task in [1, 2].map { Subtrack(task: task, microphones: $0) } }
     var isFolder: ObjCBool = false
-    if FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder), isFolder.boolValue {
+    guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) else {
+      throw SubmissionError(.submissionNotFound, "\(url.path): the submission does not exist")
+    }
+    if isFolder.boolValue {
       return all.filter { $0.folderURL(in: url) != nil }
     }
     let paths = try SubmissionContents.archivePaths(url)
