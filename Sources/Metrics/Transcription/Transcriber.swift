@@ -31,10 +31,10 @@ public struct TranscriptionRequest: Sendable {
 /// Turns speech into text for WER.
 ///
 /// The official Task 1 metric transcribes both the clean reference and the estimate with
-/// wav2vec2-base-960h (FACTS.md §3.1). That model cannot run here, so the scorer takes any
-/// `Transcriber`: the built-in offline `PocketSphinxTranscriber` (module SpeechRecognition), an
-/// `ExternalCommandTranscriber` that talks to the user's own recogniser (for example the official
-/// wav2vec2 model, see `Tools/transcribers/`), or `PrecomputedTranscripts` from a folder. Wrap any
+/// wav2vec2-base-960h (docs/metrics.md). The scorer takes any `Transcriber`: that official model
+/// run natively (`Wav2Vec2Transcriber`, module Wav2Vec2), the built-in offline
+/// `PocketSphinxTranscriber` (module SpeechRecognition), an `ExternalCommandTranscriber` that
+/// talks to the user's own recogniser, or `PrecomputedTranscripts` from a folder. Wrap any
 /// of them in `CachedTranscriber` to transcribe each distinct audio only once.
 ///
 /// Implementations must be safe to call from several threads at once.
