@@ -28,6 +28,9 @@ public enum DatasetVerifier {
     public var deep: Bool = false
     /// Expected item counts by official split folder name (`L3DAS22_Task2_dev`).
     public var expectedItemCounts: [String: Int] = [:]
+    /// Where `expectedItemCounts` come from, in messages ("the published count",
+    /// "l3das-synth.json's count").
+    public var expectedCountSource = "the published count"
     /// The largest |x|, |y|, |z| of a Task 2 position, in metres.
     public var coordinateLimits: SIMD3<Double> = [2, 1.5, 1]
     /// The most problems listed per label file; the rest are counted in one more line.
@@ -92,7 +95,7 @@ public enum DatasetVerifier {
       if let expected, expected != itemCount {
         problems.append(
           VerificationProblem(
-            .itemCount, "\(itemCount) items, the published count is \(expected)",
+            .itemCount, "\(itemCount) items, \(options.expectedCountSource) is \(expected)",
             path: location.folders.first?.path ?? location.name))
       }
       splits.append(
@@ -359,7 +362,7 @@ public struct VerificationReport: Sendable, Codable, Equatable {
   public var text: String {
     var lines: [String] = []
     for split in splits {
-      let expected = split.expectedItemCount.map { " (published: \($0))" } ?? ""
+      let expected = split.expectedItemCount.map { " (expected: \($0))" } ?? ""
       lines.append("\(split.name): \(split.itemCount) items\(expected)")
     }
     lines += problems.map { "\($0) [\($0.kind.rawValue)]" }

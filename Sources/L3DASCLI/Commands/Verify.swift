@@ -2,6 +2,7 @@ import ArgumentParser
 import DatasetDownload
 import Datasets
 import Foundation
+import Synthesis
 
 /// `l3das verify`: a deep check of an extracted dataset.
 struct Verify: ParsableCommand {
@@ -25,22 +26,53 @@ struct Verify: ParsableCommand {
   @Flag(help: "Read every sample and check it is finite (slow).")
   var deep = false
 
+  @Flag(help: "Do not compare item counts with the published ones (a partial download or a subset you made).")
+  var partial = false
+
   @OptionGroup var outputOptions: OutputFormatOptions
 
   func run() throws {
     var options = DatasetVerifier.Options()
     options.deep = deep
-    options.expectedItemCounts = (try? DatasetCatalog.bundled().splitItemCounts) ?? [:]
+    let root = URL(fileURLWithPath: path, isDirectory: true)
+    if partial {
+      options.expectedItemCounts = [:]
+    } else if let synthetic = Self.syntheticCounts(root) {
+      // A dataset `l3das synth` wrote is checked against its own configuration.
+      options.expectedItemCounts = synthetic
+      options.expectedCountSource = "l3das-synth.json's count"
+    } else {
+      options.expectedItemCounts = (try? DatasetCatalog.bundled().splitItemCounts) ?? [:]
+    }
     let bar = ProgressBar(
       title: "verify", enabled: !outputOptions.quiet && !outputOptions.json,
       everyItem: outputOptions.verbose)
-    let report = DatasetVerifier.verify(
-      root: URL(fileURLWithPath: path, isDirectory: true), options: options, progress: bar)
+    let report = DatasetVerifier.verify(root: root, options: options, progress: bar)
     if outputOptions.json {
       try Output.printJSON(report)
     } else {
       print(report.text)
     }
     if !report.isValid { throw ExitCode(1) }
+  }
+
+  /// The item counts of a dataset `l3das synth` wrote (its `l3das-synth.json`, in `root` or, for
+  /// a split folder, its parent), by split folder name.
+  static func syntheticCounts(_ root: URL) -> [String: Int]? {
+    for folder in [root, root.deletingLastPathComponent()] {
+      let file = folder.appendingPathComponent(SyntheticDataset.configurationFileName)
+      guard let data = try? Data(contentsOf: file),
+        let configuration = try? JSONDecoder().decode(SyntheticDataset.Configuration.self, from: data)
+      else { continue }
+      var counts: [String: Int] = [:]
+      for split in configuration.task1Splits {
+        counts[split.folderName(task: .speechEnhancement, edition: configuration.edition)] = configuration.task1ItemsPerSplit
+      }
+      for split in configuration.task2Splits {
+        counts[split.folderName(task: .soundEventLocalizationDetection, edition: configuration.edition)] = configuration.task2ItemsPerSplit
+      }
+      return counts
+    }
+    return nil
   }
 }
