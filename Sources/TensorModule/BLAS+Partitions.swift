@@ -47,6 +47,11 @@ extension BLAS {
     }
   }
 
+  /// The OpenBLAS thread count that products outside partitions run with, read under the gate
+  /// (a bare `threadCount` read can see the 1 that a partition on another thread set for its
+  /// duration); inside a partition's body, that partition's 1.
+  public static var sharedThreadCount: Int { gated { threadCount } }
+
   /// Runs one BLAS call under the partition gate: shared with other calls, excluded while a
   /// partition runs elsewhere (calls from inside a partition's body go straight through).
   @inline(__always)

@@ -164,13 +164,13 @@ struct BLASKernelTests {
 struct BLASPartitionTests {
   @Test("blocks cover the rows once, run BLAS on one thread each, and the thread count returns")
   func partitions() {
-    let before = BLAS.threadCount
+    let before = BLAS.sharedThreadCount
     for (rows, parts) in [(1, 4), (5, 2), (7, 3), (2, 8), (100, 1)] {
       let seen = Mutex<[Range<Int>]>([])
       let counts = Mutex<[Int]>([])
       BLAS.forEachPartition(rows: rows, parts: parts) { block in
         seen.withLock { $0.append(block) }
-        counts.withLock { $0.append(BLAS.threadCount) }
+        counts.withLock { $0.append(BLAS.sharedThreadCount) }
       }
       let blocks = seen.withLock { $0 }.sorted { $0.lowerBound < $1.lowerBound }
       #expect(blocks.count == min(rows, parts), "rows \(rows), parts \(parts)")
@@ -179,7 +179,7 @@ struct BLASPartitionTests {
       // One block runs on the caller with OpenBLAS untouched; several run it single-threaded.
       let expected = blocks.count > 1 ? 1 : before
       #expect(counts.withLock { $0 }.allSatisfy { $0 == expected }, "rows \(rows), parts \(parts)")
-      #expect(BLAS.threadCount == before)
+      #expect(BLAS.sharedThreadCount == before)
     }
   }
 
