@@ -60,6 +60,11 @@ public struct AudioImagePairs: Sendable, Equatable {
     images.keys.sorted().map { "\($0),\(images[$0]!)\n" }.joined()
   }
 
+  /// The first `audio_image.csv` among `folders` (a split's roots and folders), if any.
+  public static func file(in folders: [URL]) -> URL? {
+    folders.map { $0.appendingPathComponent(fileName) }.first { FileManager.default.fileExists(atPath: $0.path) }
+  }
+
   /// The task's images folder for a split folder: `L3DAS23_Task<N>_images` beside it or up
   /// to two levels above (Kaggle's double nesting `X/X/` unwrapped), if it exists.
   public static func imagesFolder(for split: URL, task: Task) -> URL? {

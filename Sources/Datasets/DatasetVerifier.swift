@@ -111,9 +111,7 @@ public enum DatasetVerifier {
   static func checkImages(_ location: SplitLocation, stems: [String]) -> [VerificationProblem] {
     var problems: [VerificationProblem] = []
     let roots = location.roots + location.folders
-    let pairFiles = roots.map { $0.appendingPathComponent(AudioImagePairs.fileName) }
-      .filter { FileManager.default.fileExists(atPath: $0.path) }
-    guard let pairFile = pairFiles.first, let root = roots.first else {
+    guard let pairFile = AudioImagePairs.file(in: roots), let root = roots.first else {
       return [
         VerificationProblem(
           .image, "no \(AudioImagePairs.fileName) (the L3DAS23 pairs of audio items and images)",

@@ -288,15 +288,11 @@ public enum Preprocessing {
 
   /// L3DAS23: the split's `audio_image.csv` and its task's images folder, when both exist.
   static func imagePairs(_ split: SplitLocation) -> (AudioImagePairs, URL)? {
-    for root in split.roots + split.folders {
-      let file = root.appendingPathComponent(AudioImagePairs.fileName)
-      guard FileManager.default.fileExists(atPath: file.path),
-        let pairs = try? AudioImagePairs.read(file),
-        let images = AudioImagePairs.imagesFolder(for: root, task: split.task)
-      else { continue }
-      return (pairs, images)
-    }
-    return nil
+    guard let file = AudioImagePairs.file(in: split.roots + split.folders),
+      let pairs = try? AudioImagePairs.read(file),
+      let images = AudioImagePairs.imagesFolder(for: file.deletingLastPathComponent(), task: split.task)
+    else { return nil }
+    return (pairs, images)
   }
 
   // MARK: - Shards
